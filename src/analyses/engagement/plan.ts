@@ -1,0 +1,49 @@
+/**
+ * engagement -> table `top_users`: for each (category_code, brand), the top N users by
+ * interactions (events of any type), ties broken by user_id ascending.
+ */
+import { Type } from '@sinclair/typebox';
+import type { AggregateQuery } from '../../plan/logical.js';
+import { REES46_SCHEMA, eventCounts, isType } from '../rees46.js';
+
+export const paramsSchema = Type.Object(
+  { topN: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: 'users per (category_code, brand) (default 10)' })) },
+  { additionalProperties: false },
+);
+
+export function checkParams(): string[] {
+  return [];
+}
+
+export function plan(p: { topN?: number }): AggregateQuery {
+  const col = (name: string) => ({ op: 'col' as const, name });
+  return {
+    table: 'top_users',
+    schema: REES46_SCHEMA,
+    derive: [],
+    groupBy: ['category_code', 'brand', 'user_id'],
+    partitionBy: ['category_code', 'brand'],
+    aggregates: [
+      { fn: 'count', name: 'interactions' },
+      ...eventCounts,
+      { fn: 'sum', name: 'revenue', column: 'price', where: isType('purchase') },
+    ],
+    topK: {
+      partitionBy: ['category_code', 'brand'],
+      orderBy: [{ name: 'interactions', desc: true }, { name: 'user_id' }],
+      k: p.topN ?? 10,
+      rank: 'rank',
+    },
+    output: [
+      { name: 'category_code', type: 'utf8', expr: col('category_code') },
+      { name: 'brand', type: 'utf8', expr: col('brand') },
+      { name: 'rank', type: 'int32', expr: col('rank') },
+      { name: 'user_id', type: 'int64', expr: col('user_id') },
+      { name: 'interactions', type: 'int64', expr: col('interactions') },
+      { name: 'views', type: 'int64', expr: col('views') },
+      { name: 'carts', type: 'int64', expr: col('carts') },
+      { name: 'purchases', type: 'int64', expr: col('purchases') },
+      { name: 'revenue', type: 'float64', expr: col('revenue') },
+    ],
+  };
+}

@@ -1,0 +1,20 @@
+/** The analysis registry: name -> params schema, extra checks, and the logical plan. */
+import type { TSchema } from '@sinclair/typebox';
+import type { Analysis } from '../spec/schema.js';
+import type { AggregateQuery } from '../plan/logical.js';
+import * as priceSensitivity from './price-sensitivity/plan.js';
+import * as engagement from './engagement/plan.js';
+import * as topCategoryBrand from './top-category-brand/plan.js';
+
+export interface AnalysisDef {
+  description: string;
+  paramsSchema: TSchema;
+  checkParams(params: never): string[];
+  plan(params: never): AggregateQuery;
+}
+
+export const analyses: Record<Analysis, AnalysisDef> = {
+  'price-sensitivity': { description: 'events, viewers, buyers and revenue per category and price band', ...priceSensitivity },
+  engagement: { description: 'the most engaged users per category and brand', ...engagement },
+  'top-category-brand': { description: "each user's favourite category-brand pair", ...topCategoryBrand },
+};

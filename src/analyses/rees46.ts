@@ -1,0 +1,23 @@
+import type { InputColumn } from '../plan/logical.js';
+
+/** The REES46 e-commerce clickstream schema (DESIGN.md section 4). */
+export const REES46_SCHEMA: InputColumn[] = [
+  { name: 'event_time', type: 'timestamp' },
+  { name: 'event_type', type: 'string' },
+  { name: 'product_id', type: 'int64' },
+  { name: 'category_id', type: 'int64' },
+  { name: 'category_code', type: 'string' },
+  { name: 'brand', type: 'string' },
+  { name: 'price', type: 'decimal', scale: 2 },
+  { name: 'user_id', type: 'int64' },
+  { name: 'user_session', type: 'string' },
+];
+
+export const isType = (t: string) => ({ op: 'eq' as const, left: { op: 'col' as const, name: 'event_type' }, right: { op: 'lit' as const, value: t } });
+
+/** The per-event-type counters every analysis reports. */
+export const eventCounts = [
+  { fn: 'count' as const, name: 'views', where: isType('view') },
+  { fn: 'count' as const, name: 'carts', where: isType('cart') },
+  { fn: 'count' as const, name: 'purchases', where: isType('purchase') },
+];

@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import { LocalBackend } from '../backends/local.js';
+import { runJob } from '../coordinator/run-job.js';
+import type { Manifest } from '../coordinator/commit.js';
+import { logEnv } from '../common/logger.js';
+import { physicalPlan } from '../plan/physical.js';
+import type { Job } from '../spec/load.js';
+import { collect, logger, readJob, type LogFlags } from './common.js';
+import { bytes, count, duration, ProgressReporter, table } from './format.js';
+
+interface RunFlags extends LogFlags {
+  set?: string[];
+  keepShuffle?: boolean;
+  json?: boolean;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run a job spec on this machine: local worker processes, local disk (the embedded mode)')
+    .argument('<spec>', 'a KindlingJob YAML file')
+    .option('--set <path=value>', 'override a spec field, e.g. --set spec.workers.replicas=4 (repeatable)', collect)
+    .option('--keep-shuffle', 'keep the shuffle files after the commit (for debugging)')
+    .option('--json', 'print the output manifest as JSON instead of the summary')
+    .option('--log-level <level>', 'trace|debug|info|warn|error (default warn)')
+    .option('--log-file <file>', 'write JSON logs to this file instead of stderr')
+    .addHelpText('after', '\nExample:\n  kindling run examples/price-sensitivity.yaml --set spec.workers.replicas=4\n')
+    .action(async (spec: string, flags: RunFlags) => {
+      const job = readJob(spec, flags.set);
+      const manifest = await runLocal(job, flags);
+      process.stdout.write(flags.json ? JSON.stringify(manifest, null, 2) + '\n' : summary(job, manifest) + '\n');
+    });
+}
+
+export async function runLocal(job: Job, flags: LogFlags & { keepShuffle?: boolean; quiet?: boolean }): Promise<Manifest> {
+  const log = logger(flags, { job: job.name });
+  const plan = await physicalPlan(job);
+  const progress = new ProgressReporter();
+  try {
+    return await runJob(plan, {
+      backend: new LocalBackend(),
+      log,
+      workerEnv: logEnv({ level: flags.logLevel, file: flags.logFile }),
+      keepShuffle: flags.keepShuffle,
+      onProgress: flags.quiet ? undefined : (p) => progress.update(p),
+    });
+  } finally {
+    progress.clear();
+  }
+}
+
+export function summary(job: Job, m: Manifest): string {
+  const c = m.counters;
+  const secs = m.timings.totalMs / 1000;
+  const lines = [
+    `job ${m.job} (${m.analysis}) committed to ${job.output.uri} in ${duration(m.timings.totalMs)}`,
+    `input: ${count(c.inputRows)} rows in ${c.inputFiles} file(s), ${bytes(c.inputBytes)} (${count(Math.round(c.inputRows / Math.max(secs, 0.001)))} rows/s); shuffle ${bytes(c.shuffleBytes)}; rejected ${c.rejectedRows}`,
+    '',
+    table(['stage', 'kind', 'tasks', 'time'], m.timings.stages.map((s) => [s.stage, s.kind, s.tasks, duration(s.ms)])),
+    '',
+    table(['table', 'rows', 'files', 'bytes'], Object.entries(m.tables).map(([name, t]) => [name, t.rows, t.files.length, bytes(t.files.reduce((s, f) => s + f.bytes, 0))])),
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,113 @@
+/**
+ * Runs one job: plan -> coordinator API -> workers (through a backend) -> stages -> commit.
+ * The same code serves the embedded mode and (with another backend) the cluster.
+ */
+import { randomBytes } from 'node:crypto';
+import { KindlingError, fromSerialized } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { Backend } from '../backends/backend.js';
+import type { PhysicalPlan } from '../plan/physical.js';
+import type { MapResult, ReduceResult } from '../plan/tasks.js';
+import { checkOutput, cleanup, commit, type Manifest } from './commit.js';
+import { Scheduler, type StageStatus } from './scheduler.js';
+import { CoordinatorServer } from './server.js';
+
+export interface Progress {
+  stages: StageStatus[];
+  /** Input records parsed so far (finished map tasks). */
+  records: number;
+  bytesDone: number;
+  bytesTotal: number;
+  elapsedMs: number;
+}
+
+export interface RunOptions {
+  backend: Backend;
+  log: Logger;
+  workerEnv?: Record<string, string>;
+  onProgress?: (p: Progress) => void;
+  keepShuffle?: boolean;
+  /** How long a worker may stay silent before its tasks are rerun elsewhere. */
+  workerTimeoutMs?: number;
+}
+
+export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifest> {
+  const startedAt = Date.now();
+  await checkOutput(plan);
+  const scheduler = new Scheduler(plan);
+  const token = randomBytes(24).toString('base64url');
+  const lastSeen = new Map<string, number>();
+  let shuttingDown = false;
+  const server = new CoordinatorServer(scheduler, token, o.log, {
+    onSeen: (w) => lastSeen.set(w, Date.now()),
+    shuttingDown: () => shuttingDown,
+  });
+  const url = await server.listen();
+  o.log.info({ url, runId: plan.runId, splits: plan.splits.length }, 'coordinator listening');
+
+  const done = new Promise<void>((resolve) => {
+    const check = () => {
+      if (scheduler.job.kind !== 'running') {
+        scheduler.off('change', check);
+        resolve();
+      }
+    };
+    scheduler.on('change', check);
+  });
+  await o.backend.start({
+    url, token, runId: plan.runId, replicas: plan.job.workers.replicas, threads: plan.job.workers.threads, env: o.workerEnv ?? {},
+    onExit: (worker, expected, detail) => {
+      lastSeen.delete(worker);
+      if (expected || scheduler.job.kind !== 'running') return;
+      o.log.warn({ worker, detail }, 'worker lost; its tasks will be rerun');
+      scheduler.workerLost(worker);
+      setImmediate(() => {
+        if (o.backend.alive() === 0 && scheduler.job.kind === 'running') {
+          scheduler.abort({ code: 'WORKER_LOST', message: `every worker has exited (last: ${worker}, ${detail}) and no replacement could start`, retryable: false });
+        }
+      });
+    },
+  });
+
+  const timeout = o.workerTimeoutMs ?? 60_000;
+  const ticker = setInterval(() => {
+    const now = Date.now();
+    for (const [w, t] of lastSeen) {
+      if (now - t > timeout) {
+        o.log.warn({ worker: w }, 'worker silent too long; rerunning its tasks');
+        lastSeen.delete(w);
+        scheduler.workerLost(w);
+      }
+    }
+    o.onProgress?.(progress(plan, scheduler, startedAt));
+  }, 200);
+
+  try {
+    await done;
+    shuttingDown = true;
+    o.onProgress?.(progress(plan, scheduler, startedAt));
+    if (scheduler.job.kind === 'failed') throw fromSerialized(scheduler.job.error);
+    const maps = scheduler.results(0) as MapResult[];
+    const reduces = scheduler.results(1) as ReduceResult[];
+    return await commit(plan, maps, reduces, scheduler.status(), startedAt);
+  } finally {
+    shuttingDown = true;
+    clearInterval(ticker);
+    await o.backend.stop();
+    await server.close();
+    await cleanup(plan, o.keepShuffle).catch((e) => o.log.warn({ err: e }, 'cleanup failed'));
+  }
+}
+
+function progress(plan: PhysicalPlan, s: Scheduler, startedAt: number): Progress {
+  let records = 0;
+  let bytesDone = 0;
+  s.tasks[0].forEach((t, i) => {
+    if (t.kind === 'succeeded') {
+      records += (t.result as MapResult).records;
+      bytesDone += plan.splits[i].end - plan.splits[i].start;
+    }
+  });
+  return { stages: s.status(), records, bytesDone, bytesTotal: plan.inputBytes, elapsedMs: Date.now() - startedAt };
+}
+

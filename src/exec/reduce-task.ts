@@ -1,0 +1,56 @@
+/** The reduce task: fetch partition p of every map output -> merge -> finalize -> Parquet part file. */
+import { KindlingError } from '../common/errors.js';
+import { decodeBlock } from '../formats/shuffle-codec.js';
+import { encodeParquet } from '../formats/parquet.js';
+import type { ReduceResult, ReduceTask } from '../plan/tasks.js';
+import { storeFor } from '../storage/index.js';
+import { Aggregator } from './aggregate.js';
+import { finalize } from './finalize.js';
+
+export async function runReduceTask(task: ReduceTask): Promise<ReduceResult> {
+  const t0 = Date.now();
+  const q = task.query;
+  const agg = new Aggregator(q.groupBy.length, q.aggregates);
+  // Reduce-local dictionaries for string keys: block dictionaries are remapped into these.
+  const dicts: ({ values: string[]; ids: Map<string, number> } | null)[] = q.groupBy.map(() => null);
+  let keyBufs: Float64Array[] = [];
+  for (const input of task.inputs) {
+    if (input.end <= input.start) continue;
+    let bytes: Uint8Array;
+    try {
+      bytes = await storeFor(input.uri).readRange(input.uri, input.start, input.end);
+    } catch (e) {
+      throw new KindlingError('SHUFFLE_FETCH', `cannot read shuffle data ${input.uri} [${input.start}, ${input.end}): ${(e as Error).message}`, { retryable: true, cause: e });
+    }
+    if (bytes.byteLength !== input.end - input.start) {
+      throw new KindlingError('SHUFFLE_FETCH', `shuffle data ${input.uri} is shorter than its index says`, { retryable: true });
+    }
+    const block = decodeBlock(bytes, input.uri);
+    const rows = block.rows;
+    if (keyBufs.length === 0 || keyBufs[0].length < rows) keyBufs = q.groupBy.map(() => new Float64Array(Math.max(rows, 1024)));
+    const keys = block.keys.map((k, c) => {
+      if (k.kind === 'num') return k.values;
+      const d = (dicts[c] ??= { values: [] as string[], ids: new Map<string, number>() });
+      const remap = k.dict.map((s) => {
+        let id = d.ids.get(s);
+        if (id === undefined) {
+          id = d.values.length;
+          d.values.push(s);
+          d.ids.set(s, id);
+        }
+        return id;
+      });
+      const out = keyBufs[c];
+      for (let i = 0; i < rows; i++) out[i] = k.ids[i] < 0 ? -1 : remap[k.ids[i]];
+      return out;
+    });
+    agg.merge(keys, rows, block.states, block.distinct);
+  }
+  // A key column that never held a string (no input at all) is still a string column if the
+  // schema says so: give it an empty dictionary so nulls print as null, not -1.
+  const keyDicts = q.groupBy.map((k, c) => dicts[c]?.values ?? (q.schema.find((s) => s.name === k)?.type === 'string' ? [] : null));
+  const table = finalize(q, agg, keyDicts);
+  const file = await encodeParquet(table, task.compression);
+  await storeFor(task.outputUri).write(task.outputUri, file);
+  return { kind: 'reduce', uri: task.outputUri, rows: table.rows, bytes: file.byteLength, groups: agg.groups, ms: Date.now() - t0 };
+}

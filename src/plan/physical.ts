@@ -1,0 +1,94 @@
+/**
+ * Physical planning: input files -> splits -> a map stage (one task per split) and a
+ * reduce stage (one task per shuffle partition), cut at the shuffle boundary.
+ */
+import { randomBytes } from 'node:crypto';
+import { KindlingError } from '../common/errors.js';
+import type { Job } from '../spec/load.js';
+import { storeFor, type ObjectInfo } from '../storage/index.js';
+import { hasGlob } from '../storage/glob.js';
+import type { CsvSplit } from '../formats/csv/split-reader.js';
+import { analyses } from '../analyses/index.js';
+import { validateAgainst } from '../spec/validate.js';
+import { specError } from '../spec/load.js';
+import type { AggregateQuery } from './logical.js';
+
+export interface StagePlan {
+  id: number;
+  kind: 'map' | 'reduce';
+  tasks: number;
+}
+
+export interface PhysicalPlan {
+  runId: string;
+  job: Job;
+  query: AggregateQuery;
+  files: ObjectInfo[];
+  splits: CsvSplit[];
+  stages: StagePlan[];
+  /** Where this run's shuffle files go. */
+  shuffleUri: string;
+  /** Where task attempts write part files before the commit moves the winners. */
+  stagingUri: string;
+  inputBytes: number;
+}
+
+/** Validates the analysis params (field paths under spec.params) and builds the logical plan. */
+export function logicalPlan(job: Job): AggregateQuery {
+  const def = analyses[job.analysis];
+  const issues = validateAgainst(def.paramsSchema, job.params, 'spec.params');
+  for (const m of def.checkParams(job.params as never)) issues.push({ path: `spec.params.${m.split(':')[0]}`, message: m.slice(m.indexOf(':') + 2) });
+  if (issues.length) throw specError(issues);
+  return def.plan(job.params as never);
+}
+
+export function isGzip(uri: string): boolean {
+  return /\.gz$/i.test(uri);
+}
+
+/** Cuts files into splits of about splitSize bytes, evenly sized; a .gz file is one split. */
+export function computeSplits(files: ObjectInfo[], splitSize: number, header: boolean): CsvSplit[] {
+  const splits: CsvSplit[] = [];
+  for (const f of files) {
+    const gzip = isGzip(f.uri);
+    const n = gzip || f.size === 0 ? 1 : Math.max(1, Math.ceil(f.size / splitSize));
+    for (let i = 0; i < n; i++) {
+      const start = Math.floor((f.size * i) / n);
+      const end = i === n - 1 ? f.size : Math.floor((f.size * (i + 1)) / n);
+      splits.push({ uri: f.uri, start, end, fileSize: f.size, gzip, header });
+    }
+  }
+  return splits;
+}
+
+export async function physicalPlan(job: Job, opts: { runId?: string } = {}): Promise<PhysicalPlan> {
+  const query = logicalPlan(job);
+  const store = storeFor(job.input.uri);
+  // A directory is read for its *.csv and *.csv.gz files; a file or glob names exactly what to read.
+  const exact = hasGlob(job.input.uri) || (await store.head(job.input.uri)) !== undefined;
+  const files = (await store.list(job.input.uri)).filter((f) => exact || /\.csv(\.gz)?$/i.test(f.uri));
+  if (files.length === 0) {
+    throw new KindlingError('INPUT_NOT_FOUND', `no input files at ${job.input.uri}`, {
+      place: { file: job.input.uri, field: 'spec.input.uri' },
+      hint: 'check the path; a directory is read for *.csv and *.csv.gz files, a glob like data/*.csv also works',
+    });
+  }
+  const splits = computeSplits(files, job.input.splitSize, job.input.header);
+  const runId = opts.runId ?? `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
+  const out = storeFor(job.output.uri);
+  const shuffleBase = job.shuffle.uri ?? out.join(job.output.uri, '_shuffle');
+  return {
+    runId,
+    job,
+    query,
+    files,
+    splits,
+    stages: [
+      { id: 0, kind: 'map', tasks: splits.length },
+      { id: 1, kind: 'reduce', tasks: job.shuffle.partitions },
+    ],
+    shuffleUri: out.join(shuffleBase, runId),
+    stagingUri: out.join(job.output.uri, '_temporary', runId),
+    inputBytes: files.reduce((s, f) => s + f.size, 0),
+  };
+}

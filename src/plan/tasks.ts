@@ -1,0 +1,70 @@
+/**
+ * Task definitions and results: what the coordinator sends a worker and gets back. Plain
+ * JSON, so they cross HTTP and piscina unchanged. Names are deterministic:
+ * <run>-s<stage>-p<partition>-a<attempt>.
+ */
+import type { CsvSplit } from '../formats/csv/split-reader.js';
+import type { Compression } from '../exec/table.js';
+import type { AggregateQuery } from './logical.js';
+
+export interface TaskId {
+  stage: number;
+  partition: number;
+  attempt: number;
+}
+
+export interface MapTask extends TaskId {
+  kind: 'map';
+  runId: string;
+  split: CsvSplit;
+  query: AggregateQuery;
+  partitions: number;
+  /** Base URI of this attempt's shuffle output (".data" and ".index.json" are appended). */
+  shuffleBase: string;
+}
+
+export interface ReduceTask extends TaskId {
+  kind: 'reduce';
+  runId: string;
+  query: AggregateQuery;
+  /** This partition's byte range in every map output. */
+  inputs: { uri: string; start: number; end: number }[];
+  /** Where this attempt writes its part file (staging; the commit moves the winner). */
+  outputUri: string;
+  compression: Compression;
+}
+
+export type Task = MapTask | ReduceTask;
+
+export interface MapResult {
+  kind: 'map';
+  dataUri: string;
+  indexUri: string;
+  offsets: number[];
+  shuffleBytes: number;
+  records: number;
+  bytesRead: number;
+  groups: number;
+  firstRecordOffset: number;
+  endOffset: number;
+  ms: number;
+}
+
+export interface ReduceResult {
+  kind: 'reduce';
+  uri: string;
+  rows: number;
+  bytes: number;
+  groups: number;
+  ms: number;
+}
+
+export type TaskResult = MapResult | ReduceResult;
+
+export function taskName(runId: string, t: TaskId): string {
+  return `${runId}-s${t.stage}-p${t.partition}-a${t.attempt}`;
+}
+
+export function pad5(n: number): string {
+  return String(n).padStart(5, '0');
+}

@@ -1,0 +1,94 @@
+/**
+ * The job spec schema: the single source for the TypeScript types (Static<>), validation
+ * (validate.ts walks it for field-path errors) and, later, the KindlingJob CRD's
+ * openAPIV3Schema. Every option is documented here with its default.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Sizes: a byte count or a string like "64MiB", "512KB", "1.5GiB". */
+export const SizeSchema = Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?\\s*(B|KB|KiB|MB|MiB|GB|GiB|TB|TiB)?$' })], {
+  description: 'bytes, or a size such as 64MiB',
+  'x-kubernetes-int-or-string': true,
+});
+
+const Name = Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63, description: 'a DNS-1123 label: lower-case letters, digits and -' });
+
+export const ANALYSES = ['price-sensitivity', 'engagement', 'top-category-brand'] as const;
+export const COMPRESSIONS = ['zstd', 'snappy', 'gzip', 'none'] as const;
+
+const AnalysisSchema = Type.Union(
+  [Type.Literal('price-sensitivity'), Type.Literal('engagement'), Type.Literal('top-category-brand')],
+  { description: 'which analysis to run' },
+);
+const CompressionSchema = Type.Union([Type.Literal('zstd'), Type.Literal('snappy'), Type.Literal('gzip'), Type.Literal('none')], {
+  description: 'Parquet compression (default zstd)',
+});
+
+export const InputSchema = Type.Object(
+  {
+    uri: Type.String({ minLength: 1, description: 'a file, directory, glob or file:// URI; .gz files are gzip CSV' }),
+    format: Type.Union([Type.Literal('csv')], { description: 'input format (plain or .gz CSV)' }),
+    splitSize: Type.Optional(SizeSchema),
+    header: Type.Optional(Type.Boolean({ description: 'the files start with a header line (default true)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const OutputSchema = Type.Object(
+  {
+    uri: Type.String({ minLength: 1, description: 'a directory (path or file:// URI)' }),
+    compression: Type.Optional(CompressionSchema),
+    overwrite: Type.Optional(Type.Boolean({ description: 'replace a committed output (default false)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const ShuffleSchema = Type.Object(
+  {
+    partitions: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: 'reduce tasks (default 8)' })),
+    uri: Type.Optional(Type.String({ minLength: 1, description: 'where shuffle files go (default <output>/_shuffle/<run>)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const WorkersSchema = Type.Object(
+  {
+    replicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'worker processes or pods (default 2)' })),
+    threads: Type.Optional(Type.Integer({ minimum: 1, maximum: 256, description: 'piscina threads per worker (default 1)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const JobSpecSchema = Type.Object(
+  {
+    analysis: AnalysisSchema,
+    params: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'per-analysis parameters' })),
+    input: InputSchema,
+    output: OutputSchema,
+    shuffle: Type.Optional(ShuffleSchema),
+    workers: Type.Optional(WorkersSchema),
+    maxTaskAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'attempts per task before the job fails (default 4)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const JobSchema = Type.Object(
+  {
+    apiVersion: Type.Literal('kindling.dev/v1alpha1'),
+    kind: Type.Literal('KindlingJob'),
+    metadata: Type.Object(
+      {
+        name: Name,
+        namespace: Type.Optional(Name),
+        labels: Type.Optional(Type.Record(Type.String(), Type.String())),
+        annotations: Type.Optional(Type.Record(Type.String(), Type.String())),
+      },
+      { additionalProperties: false },
+    ),
+    spec: JobSpecSchema,
+  },
+  { additionalProperties: false },
+);
+
+export type JobDocument = Static<typeof JobSchema>;
+export type Analysis = (typeof ANALYSES)[number];

@@ -1,0 +1,20 @@
+/**
+ * The piscina task file: a plain default-exported function per the DESIGN layout. It runs a
+ * map or reduce task and returns its result; errors are returned serialized (with code and
+ * retryable flag) because piscina would lose a KindlingError's fields.
+ */
+import { serializeError, type SerializedError } from '../../common/errors.js';
+import { runMapTask } from '../../exec/map-task.js';
+import { runReduceTask } from '../../exec/reduce-task.js';
+import type { Task, TaskResult } from '../../plan/tasks.js';
+
+export type TaskOutcome = { ok: true; result: TaskResult } | { ok: false; error: SerializedError };
+
+export default async function runTask(task: Task): Promise<TaskOutcome> {
+  try {
+    const result = task.kind === 'map' ? await runMapTask(task) : await runReduceTask(task);
+    return { ok: true, result };
+  } catch (e) {
+    return { ok: false, error: serializeError(e) };
+  }
+}
