@@ -55,6 +55,7 @@ export function summary(job: Job, m: Manifest): string {
   const lines = [
     `job ${m.job} (${m.analysis}) committed to ${job.output.uri} in ${duration(m.timings.totalMs)}`,
     `input: ${count(c.inputRows)} rows in ${c.inputFiles} file(s), ${bytes(c.inputBytes)} (${count(Math.round(c.inputRows / Math.max(secs, 0.001)))} rows/s); shuffle ${bytes(c.shuffleBytes)}; rejected ${c.rejectedRows}`,
+    `workers: ${m.workers.length}, peak RSS ${m.workers.map((w) => bytes(w.peakRssBytes)).join(', ')}`,
     '',
     table(['stage', 'kind', 'tasks', 'time'], m.timings.stages.map((s) => [s.stage, s.kind, s.tasks, duration(s.ms)])),
     '',

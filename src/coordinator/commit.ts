@@ -19,6 +19,8 @@ export interface Manifest {
   tables: Record<string, { rows: number; columns: string[]; files: { path: string; rows: number; bytes: number }[] }>;
   counters: { inputFiles: number; inputBytes: number; inputRows: number; rejectedRows: number; shuffleBytes: number; outputRows: number };
   timings: { totalMs: number; stages: { stage: number; kind: string; tasks: number; ms: number }[] };
+  /** Each worker's peak resident memory. */
+  workers: { id: string; peakRssBytes: number }[];
 }
 
 export const SUCCESS = '_SUCCESS';
@@ -35,7 +37,7 @@ export async function checkOutput(plan: PhysicalPlan): Promise<void> {
   }
 }
 
-export async function commit(plan: PhysicalPlan, maps: MapResult[], reduces: ReduceResult[], stages: StageStatus[], startedAt: number): Promise<Manifest> {
+export async function commit(plan: PhysicalPlan, maps: MapResult[], reduces: ReduceResult[], stages: StageStatus[], startedAt: number, workers: Manifest['workers']): Promise<Manifest> {
   const base = plan.job.output.uri;
   const out = storeFor(base);
   const table = plan.query.table;
@@ -68,6 +70,7 @@ export async function commit(plan: PhysicalPlan, maps: MapResult[], reduces: Red
       totalMs: Date.now() - startedAt,
       stages: stages.map((s) => ({ stage: s.id, kind: s.kind, tasks: s.total, ms: (s.finishedAt ?? 0) - (s.startedAt ?? 0) })),
     },
+    workers,
   };
   await out.write(out.join(base, SUCCESS), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;

@@ -37,9 +37,13 @@ export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifes
   const scheduler = new Scheduler(plan);
   const token = randomBytes(24).toString('base64url');
   const lastSeen = new Map<string, number>();
+  const peakRssKb = new Map<string, number>();
   let shuttingDown = false;
   const server = new CoordinatorServer(scheduler, token, o.log, {
-    onSeen: (w) => lastSeen.set(w, Date.now()),
+    onSeen: (w, rssKb) => {
+      lastSeen.set(w, Date.now());
+      peakRssKb.set(w, Math.max(rssKb, peakRssKb.get(w) ?? 0));
+    },
     shuttingDown: () => shuttingDown,
   });
   const url = await server.listen();
@@ -89,7 +93,8 @@ export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifes
     if (scheduler.job.kind === 'failed') throw fromSerialized(scheduler.job.error);
     const maps = scheduler.results(0) as MapResult[];
     const reduces = scheduler.results(1) as ReduceResult[];
-    return await commit(plan, maps, reduces, scheduler.status(), startedAt);
+    const workers = [...peakRssKb].map(([id, kb]) => ({ id, peakRssBytes: kb * 1024 }));
+    return await commit(plan, maps, reduces, scheduler.status(), startedAt, workers);
   } finally {
     shuttingDown = true;
     clearInterval(ticker);

@@ -17,7 +17,8 @@ import type { Scheduler } from './scheduler.js';
 export type Outcome = { ok: true; result: TaskResult } | { ok: false; error: SerializedError };
 
 export interface ServerHooks {
-  onSeen(worker: string): void;
+  /** Every request: the worker and its peak RSS so far (KiB). */
+  onSeen(worker: string, rssKb: number): void;
   shuttingDown(): boolean;
 }
 
@@ -72,7 +73,7 @@ export class CoordinatorServer {
     }
     const worker = String(body.worker ?? '');
     if (!worker) return reply(400, { error: 'worker is required' });
-    this.hooks.onSeen(worker);
+    this.hooks.onSeen(worker, Number(body.rssKb) || 0);
     switch (req.url) {
       case '/v1/register':
         this.log.info({ worker }, 'worker registered');
@@ -86,7 +87,8 @@ export class CoordinatorServer {
         const outcome = body.outcome as Outcome;
         if (outcome.ok) this.scheduler.complete(id, outcome.result);
         else {
-          this.log.warn({ worker, task: id, error: outcome.error }, 'task attempt failed');
+          // A retry is news; a final failure is reported once, by whoever runs the job.
+          this.log[outcome.error.retryable ? 'warn' : 'info']({ worker, task: id, error: outcome.error }, 'task attempt failed');
           this.scheduler.failed(id, outcome.error);
         }
         return reply(200, { ok: true });

@@ -19,36 +19,38 @@
  * int64 columns given as Float64Array must hold integers with |v| <= 2^53 (exact doubles);
  * anything else is rejected rather than silently rounded. Give BigInt64Array for ids above that.
  *
- * Cost: the ~5 MB wasm module is compiled once per process on first use (~40-60 ms, see the
- * bench); call `initParquet()` at worker start to pay it up front. WebAssembly memory grows to
+ * Cost: apache-arrow and the ~5 MB wasm module load once per process on first use (~110 ms on
+ * 2 cores: ~80 ms arrow, ~35 ms wasm; see the bench); call `initParquet()` at worker start to
+ * pay it up front. WebAssembly memory grows to
  * the largest table written and is not returned to the OS while the process lives.
  */
-import {
-  Field, Float64, Int32, Int64, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, Utf8,
-  type Data, type DataType,
-} from 'apache-arrow';
+import type { Data, DataType, Field, Utf8 } from 'apache-arrow';
 import type { Compression, OutColumn, OutTable } from '../exec/table.js';
 import { KindlingError } from '../common/errors.js';
 
-type ParquetWasm = typeof import('parquet-wasm');
+type Arrow = typeof import('apache-arrow');
+interface Backend { pw: typeof import('parquet-wasm'); arrow: Arrow }
 
-let wasmModule: Promise<ParquetWasm> | undefined;
+let backend: Promise<Backend> | undefined;
 
-/** Loads and compiles the parquet-wasm module (once per process). Safe to call many times. */
+/**
+ * Loads apache-arrow and compiles the parquet-wasm module, once per process (importing this
+ * file costs nothing until then). Safe to call many times; encodeParquet calls it too.
+ */
 export function initParquet(): Promise<void> {
-  return loadWasm().then(() => undefined);
+  return loadBackend().then(() => undefined);
 }
 
-function loadWasm(): Promise<ParquetWasm> {
-  if (!wasmModule) {
-    wasmModule = import('parquet-wasm').catch((e: unknown) => {
-      wasmModule = undefined;
-      throw new KindlingError('INTERNAL', `cannot load the Parquet writer (parquet-wasm): ${(e as Error)?.message ?? e}`, {
-        cause: e, hint: 'reinstall dependencies (npm ci); parquet-wasm must be present',
+function loadBackend(): Promise<Backend> {
+  if (!backend) {
+    backend = Promise.all([import('parquet-wasm'), import('apache-arrow')]).then(([pw, arrow]) => ({ pw, arrow })).catch((e: unknown) => {
+      backend = undefined;
+      throw new KindlingError('INTERNAL', `cannot load the Parquet writer (parquet-wasm, apache-arrow): ${errText(e)}`, {
+        cause: e, hint: 'reinstall dependencies (npm ci); parquet-wasm and apache-arrow must be present',
       });
     });
   }
-  return wasmModule;
+  return backend;
 }
 
 const CODECS: Record<Compression, 'ZSTD' | 'SNAPPY' | 'GZIP' | 'UNCOMPRESSED'> = {
@@ -63,8 +65,8 @@ export async function encodeParquet(table: OutTable, compression: Compression): 
       hint: 'use one of zstd, snappy, gzip, none',
     });
   }
-  const ipc = toArrowIPC(table);
-  const pw = await loadWasm();
+  const { pw, arrow } = await loadBackend();
+  const ipc = toArrowIPC(arrow, table);
   const props = new pw.WriterPropertiesBuilder()
     .setCompression(pw.Compression[codec])
     .setDictionaryEnabled(true)
@@ -84,8 +86,9 @@ export async function encodeParquet(table: OutTable, compression: Compression): 
   }
 }
 
-/** The table as one Arrow IPC stream (schema message + one record batch). Exported for the bench. */
-export function toArrowIPC(table: OutTable): Uint8Array {
+/** The table as one Arrow IPC stream (schema message + one record batch). */
+function toArrowIPC(arrow: Arrow, table: OutTable): Uint8Array {
+  const { Field, makeData, RecordBatch, Schema, Struct, Table, tableToIPC } = arrow;
   const n = table.rows;
   if (!Number.isInteger(n) || n < 0) throw new KindlingError('INTERNAL', `bad row count ${n} for a Parquet table`);
   const seen = new Set<string>();
@@ -101,7 +104,7 @@ export function toArrowIPC(table: OutTable): Uint8Array {
         place: { field: col.name },
       });
     }
-    const data = columnData(col, n);
+    const data = columnData(arrow, col, n);
     fields.push(new Field(col.name, data.type, true));
     children.push(data);
   }
@@ -110,10 +113,11 @@ export function toArrowIPC(table: OutTable): Uint8Array {
   return tableToIPC(new Table(new RecordBatch(schema, struct)), 'stream');
 }
 
-function columnData(col: OutColumn, n: number): Data<DataType> {
+function columnData(arrow: Arrow, col: OutColumn, n: number): Data<DataType> {
+  const { Float64, Int32, Int64, makeData } = arrow;
   switch (col.type) {
     case 'utf8':
-      return utf8Data(col.name, col.values, n);
+      return utf8Data(arrow, col.name, col.values, n);
     case 'int64': {
       const { bitmap, nullCount } = validity(col.nulls, n);
       const data = col.values instanceof BigInt64Array ? col.values : exactInt64(col.name, col.values, col.nulls);
@@ -170,7 +174,7 @@ function exactInt64(name: string, values: Float64Array, nulls: Uint8Array | unde
 const encoder = new TextEncoder();
 
 /** Arrow Utf8 data: each distinct string is encoded once (result columns are mostly low-cardinality). */
-function utf8Data(name: string, values: (string | null)[], n: number): Data<Utf8> {
+function utf8Data(arrow: Arrow, name: string, values: (string | null)[], n: number): Data<Utf8> {
   const cache = new Map<string, Uint8Array>();
   let bytes = 0;
   let nullCount = 0;
@@ -200,7 +204,7 @@ function utf8Data(name: string, values: (string | null)[], n: number): Data<Utf8
     }
     offsets[i + 1] = pos;
   }
-  return makeData({ type: new Utf8(), length: n, nullCount, nullBitmap: bitmap, valueOffsets: offsets, data });
+  return arrow.makeData({ type: new arrow.Utf8(), length: n, nullCount, nullBitmap: bitmap, valueOffsets: offsets, data });
 }
 
 function errText(e: unknown): string {

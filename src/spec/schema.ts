@@ -6,7 +6,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 /** Sizes: a byte count or a string like "64MiB", "512KB", "1.5GiB". */
-export const SizeSchema = Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?\\s*(B|KB|KiB|MB|MiB|GB|GiB|TB|TiB)?$' })], {
+export const SizeSchema = Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?\\s*(B|KB|KiB|MB|MiB|GB|GiB|TB|TiB)?$', description: 'bytes, or a size such as 64MiB' })], {
   description: 'bytes, or a size such as 64MiB',
   'x-kubernetes-int-or-string': true,
 });

@@ -38,7 +38,7 @@ function walk(s: Schema, v: unknown, path: string, out: SpecIssue[]): void {
     return;
   }
   if (s.const !== undefined) {
-    if (v !== s.const) at(`must be ${show(s.const)} (got ${show(v)})`);
+    if (v !== s.const) at(`must be one of ${String(s.const)}${v === undefined ? '' : ` (got ${show(v)})`}`);
     return;
   }
   switch (s.type) {

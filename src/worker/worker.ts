@@ -26,7 +26,7 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     const res = await fetch(`${o.coordinator}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${o.token}` },
-      body: JSON.stringify({ worker: o.id, ...body }),
+      body: JSON.stringify({ worker: o.id, rssKb: process.resourceUsage().maxRSS, ...body }),
     });
     const json = (await res.json()) as Record<string, unknown>;
     if (!res.ok) throw new Error(`coordinator answered ${res.status}: ${String(json.error)}`);

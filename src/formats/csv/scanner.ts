@@ -51,6 +51,10 @@ export function resolveDialect(d?: Partial<CsvDialect>): CsvDialect {
   return out;
 }
 
+const W1 = 0x01010101;
+const W80 = 0x80808080 | 0;
+const WLF = 0x0a0a0a0a;
+
 const BAD_NONE = 0;
 const BAD_QUOTE_IN_FIELD = 1;
 const BAD_AFTER_CLOSE = 2;
@@ -112,6 +116,9 @@ export class CsvScanner {
       recordStarts: new Int32Array(this.cap),
       quote: this.quote,
     };
+    // One tiny scan in the interpreter gives V8 type feedback for the whole function, so the
+    // first real scan (optimized on-stack mid-loop) does not deoptimize when it returns.
+    this.scan(new TextEncoder().encode(String.fromCharCode(this.delim).repeat(columns - 1) + '\n'), 0, 0, true);
   }
 
   private grow(): void {
@@ -138,6 +145,12 @@ export class CsvScanner {
     const Q = this.quote;
     const slot = this.slot;
     const cls = this.cls;
+    // A word view of buf from its first 4-byte-aligned byte w0; words cover buf[w0..nw).
+    const w0 = Math.min(n, (4 - (buf.byteOffset & 3)) & 3);
+    const words = new Int32Array(buf.buffer, buf.byteOffset + w0, (n - w0) >> 2);
+    const nw = w0 + words.length * 4;
+    const wD = Math.imul(D, W1);
+    const wQ = Math.imul(Q, W1);
     const columns = this.columns;
     const limit = this.batchRows;
     const batch = this.batch;
@@ -220,7 +233,20 @@ export class CsvScanner {
           else atEnd = true;
         } else {
           for (;;) {
-            while (i < n && cls[buf[i]] === 0) i++;
+            // Bytes up to a word boundary, then 4 bytes at a time while no byte of the word is a
+            // delimiter, LF or quote (SWAR zero-byte test), then bytes again.
+            while (((i - w0) & 3) !== 0 && i < n && cls[buf[i]] === 0) i++;
+            if (((i - w0) & 3) === 0) {
+              while (i < nw) {
+                const w = words[(i - w0) >> 2];
+                const x = w ^ wD;
+                const y = w ^ WLF;
+                const z = w ^ wQ;
+                if (((((x - W1) | 0) & ~x) | (((y - W1) | 0) & ~y) | (((z - W1) | 0) & ~z)) & W80) break;
+                i += 4;
+              }
+              while (i < n && cls[buf[i]] === 0) i++;
+            }
             if (i < n) b = buf[i];
             if (i < n && b === Q) { badKind = BAD_QUOTE_IN_FIELD; i++; continue; }
             break;

@@ -1,0 +1,65 @@
+/**
+ * npm run bench: kindling against DuckDB on the same 2,000,000 generated events (cached),
+ * each analysis in the same run, outputs checked to agree, wall time, rows/s, peak RSS and
+ * the kindling/DuckDB ratio printed. Nothing here asserts a time: it reports.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateEvents } from '../src/gen/generate.js';
+import { resolveJob } from '../src/spec/load.js';
+import { runLocal } from '../src/cli/run.js';
+import { bytes, table } from '../src/cli/format.js';
+import { duck, rows } from '../test/helpers/oracle.js';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
+const CACHE = resolve(process.env.BENCH_CACHE ?? '.bench-cache');
+const TARGETS: Record<string, number> = { 'price-sensitivity': 1.5, engagement: 2, 'top-category-brand': 2 };
+const TABLES: Record<string, string> = { 'price-sensitivity': 'bands', engagement: 'top_users', 'top-category-brand': 'user_favorites' };
+
+async function data(): Promise<string[]> {
+  const dir = join(CACHE, `events-${ROWS}`);
+  const marker = join(dir, 'files.json');
+  if (existsSync(marker)) return JSON.parse(readFileSync(marker, 'utf8'));
+  process.stderr.write(`generating ${ROWS} events into ${dir} (cached for later runs)...\n`);
+  const g = await generateEvents({ rows: ROWS, files: 4, seed: 7, out: dir, gzip: false });
+  const files = g.files.map((f) => resolve(f.uri));
+  writeFileSync(marker, JSON.stringify(files));
+  return files;
+}
+
+async function main() {
+  const files = await data();
+  const input = join(CACHE, `events-${ROWS}`);
+  const size = files.reduce((s, f) => s + readFileSync(f).byteLength, 0);
+  const c = await duck();
+  const results: unknown[][] = [];
+  const duckScript = fileURLToPath(new URL('./duckdb-run.js', import.meta.url));
+  process.stdout.write(`kindling vs DuckDB: ${ROWS.toLocaleString('en-US')} events, ${files.length} files, ${bytes(size)}; kindling replicas 2 x threads 1, DuckDB threads 2\n\n`);
+  for (const analysis of Object.keys(TARGETS)) {
+    const out = join(CACHE, 'out', analysis);
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(out, { recursive: true });
+    const job = resolveJob({
+      apiVersion: 'kindling.dev/v1alpha1', kind: 'KindlingJob', metadata: { name: `bench-${analysis}` },
+      spec: { analysis, input: { uri: input, format: 'csv', splitSize: '32MiB' }, output: { uri: join(out, 'kindling'), overwrite: true }, shuffle: { partitions: 8 }, workers: { replicas: 2, threads: 1 } },
+    });
+    const t0 = performance.now();
+    const m = await runLocal(job, { quiet: true });
+    const kMs = performance.now() - t0;
+    const kRss = Math.max(...m.workers.map((w) => w.peakRssBytes));
+    const duckOut = join(out, 'duckdb.parquet');
+    const t1 = performance.now();
+    const d = JSON.parse(execFileSync(process.execPath, [duckScript, analysis, duckOut, ...files], { encoding: 'utf8' })) as { ms: number; peakRssBytes: number };
+    const dWall = performance.now() - t1;
+    const diff = await rows(c, `select count(*)::INTEGER as n from ((select * from read_parquet('${join(out, 'kindling', TABLES[analysis])}/*.parquet') except all select * from read_parquet('${duckOut}')) union all (select * from read_parquet('${duckOut}') except all select * from read_parquet('${join(out, 'kindling', TABLES[analysis])}/*.parquet')))`);
+    const agree = diff[0].n === 0 ? `yes (${m.tables[TABLES[analysis]].rows} rows)` : `NO: ${diff[0].n} rows differ`;
+    const ratio = kMs / d.ms;
+    results.push([analysis, (kMs / 1000).toFixed(2), Math.round(ROWS / (kMs / 1000)), bytes(kRss), (d.ms / 1000).toFixed(2), (dWall / 1000).toFixed(2), Math.round(ROWS / (d.ms / 1000)), bytes(d.peakRssBytes), `${ratio.toFixed(2)}x`, `<= ${TARGETS[analysis]}x ${ratio <= TARGETS[analysis] ? 'met' : 'MISSED'}`, agree]);
+  }
+  process.stdout.write(table(['analysis', 'kindling s', 'rows/s', 'peak RSS/worker', 'duckdb s', 'duckdb wall s', 'rows/s', 'duckdb RSS', 'ratio', 'target', 'outputs agree'], results) + '\n');
+  process.stdout.write('\nkindling s: the whole job (plan, worker start, map, shuffle, reduce, commit); duckdb s: the COPY query inside DuckDB; duckdb wall s: including process start.\n');
+}
+
+await main();
