@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { KindlingError } from '../common/errors.js';
 import type { Manifest } from '../coordinator/commit.js';
-import { readParquetRows, type Row } from '../formats/parquet-read.js';
+import type { Row } from '../formats/parquet-read.js';
 import { storeFor } from '../storage/index.js';
 import { table } from './format.js';
 
@@ -24,6 +24,7 @@ export async function headOutput(uri: string, o: HeadOptions): Promise<{ table: 
   const name = o.table ?? Object.keys(manifest.tables)[0];
   const t = manifest.tables[name];
   if (!t) throw new KindlingError('USAGE', `no table ${name} in ${uri}; tables: ${Object.keys(manifest.tables).join(', ')}`);
+  const { readParquetRows } = await import('../formats/parquet-read.js'); // Arrow + wasm: load only when used
   const rows: Row[] = [];
   let columns = t.columns;
   for (const f of t.files) {

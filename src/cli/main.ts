@@ -1,11 +1,5 @@
 /** The kindling CLI: one file per command. */
 import { Command, CommanderError } from 'commander';
-import { registerRun } from './run.js';
-import { registerPlan } from './plan.js';
-import { registerWorker } from './worker.js';
-import { registerGenerate } from './generate.js';
-import { registerDemo } from './demo.js';
-import { registerHead } from './head.js';
 import { exitCodeFor, reportError } from './common.js';
 
 const program = new Command('kindling')
@@ -14,12 +8,17 @@ const program = new Command('kindling')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-registerRun(program);
-registerPlan(program);
-registerGenerate(program);
-registerDemo(program);
-registerHead(program);
-registerWorker(program);
+// Workers start often and should start fast: they load only their own command.
+if (process.argv[2] === 'worker') {
+  (await import('./worker.js')).registerWorker(program);
+} else {
+  (await import('./run.js')).registerRun(program);
+  (await import('./plan.js')).registerPlan(program);
+  (await import('./generate.js')).registerGenerate(program);
+  (await import('./demo.js')).registerDemo(program);
+  (await import('./head.js')).registerHead(program);
+  (await import('./worker.js')).registerWorker(program);
+}
 
 try {
   await program.parseAsync(process.argv);

@@ -67,8 +67,15 @@ export async function runMapTask(task: MapTask): Promise<MapResult> {
 }
 
 function aggInputs(q: AggregateQuery, cols: Columns, rows: number): AggInput[] {
+  // Several aggregates usually share a condition (views, viewers: event_type = 'view'): evaluate each once.
+  const masks = new Map<string, Uint8Array>();
   return q.aggregates.map((a) => {
-    const mask = a.where ? asMask(evaluate(a.where, cols, rows), rows) : null;
+    let mask: Uint8Array | null = null;
+    if (a.where) {
+      const key = JSON.stringify(a.where);
+      mask = masks.get(key) ?? asMask(evaluate(a.where, cols, rows), rows);
+      masks.set(key, mask);
+    }
     if (a.fn === 'count') return { values: null, nulls: null, mask };
     const v = cols.get(a.column)!;
     if (v.kind !== 'num') throw new Error(`${a.fn}(${a.column}) needs a numeric column`);

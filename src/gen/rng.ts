@@ -71,13 +71,6 @@ export class Rng {
     return Math.exp(mu + sigma * this.normal());
   }
 
-  /** Geometric count of failures before a success with probability p (mean (1-p)/p). */
-  geometric(p: number): number {
-    if (p >= 1) return 0;
-    const u = 1 - this.next(); // (0, 1]
-    return Math.floor(Math.log(u) / Math.log(1 - p));
-  }
-
   /** Fisher-Yates shuffle in place. */
   shuffle<T>(a: T[]): T[] {
     for (let i = a.length - 1; i > 0; i--) {

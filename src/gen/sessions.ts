@@ -87,6 +87,12 @@ export class EventStream {
   private readonly pNewUser: number;
   private readonly window: number;
   private scheduled = 0;
+  // arrival smoothing (see nextProgress)
+  private readonly meanLen: number;
+  private readonly smoothN: number;
+  private made = 0;
+  private drift = 0;
+  private progress = 0;
   private pending: Session | null;
   private readonly heap: Session[] = [];
   // users: preferential attachment over past sessions gives Zipf-like activity per user
@@ -117,12 +123,14 @@ export class EventStream {
     this.buyRate = rates.buy;
     const perView = (1 + (MIX.cart + MIX.purchase) / MIX.view) * (1 + DUPLICATE_SHARE);
     const meanSession = t.rows / t.sessions;
+    this.meanLen = meanSession;
+    this.smoothN = Math.max(10, Math.min(2000, Math.round(t.sessions / 50)));
     this.viewsMu = solveViewsMu(meanSession / perView - 1);
     this.pNewUser = Math.min(1, t.users / t.sessions);
     this.window = Math.max(1, Math.round((t.sessions * 7) / 30));
     // A few empty user_session values (the real month has 10); ~4 per 1M rows.
     this.pBlank = Math.max(EMPTY_SESSION_SHARE, Math.min(1e-5, 4 / Math.max(t.rows, 1)));
-    this.blankIn = 1 + this.rng.geometric(this.pBlank);
+    this.blankIn = Math.ceil((0.5 + this.rng.next()) / this.pBlank);
     const pt = cat.productText;
     this.nProd = pt.length;
     ({ bytes: this.ppBytes, off: this.ppOff } = pack([...pt.map((x, p) => x + cat.basePrice[p]), ...pt.map((x, p) => x + cat.altPrice[p])]));
@@ -176,7 +184,7 @@ export class EventStream {
       let sl = st.length;
       if (type === VIEW && --this.blankIn <= 0) {
         sl -= 36; // the rare empty user_session: keep `,user_id,`
-        this.blankIn = 1 + this.rng.geometric(this.pBlank);
+        this.blankIn = Math.ceil((0.5 + this.rng.next()) / this.pBlank);
       }
       pos += st.copy(buf, pos, 0, sl);
       buf[pos++] = 10;
@@ -204,11 +212,29 @@ export class EventStream {
     return g < cap ? g : cap;
   }
 
+  /**
+   * Share of the month at which the next session starts. Driven by the expected session
+   * length, so that one long session does not leave a hole in arrivals, plus a smoothed
+   * correction towards the rows really scheduled, which takes over near the end so that
+   * exactly `rows` events end on Nov 30. Never decreases (the merge relies on it).
+   */
+  private nextProgress(): number {
+    const rows = this.t.rows;
+    const expected = this.made * this.meanLen;
+    this.drift += (this.scheduled - expected - this.drift) / this.smoothN;
+    const smooth = (expected + this.drift) / rows;
+    const a = Math.min(1, (rows - this.scheduled) / (this.smoothN * this.meanLen));
+    const p = a * smooth + (1 - a) * (this.scheduled / rows);
+    if (p > this.progress) this.progress = p;
+    this.made++;
+    return this.progress;
+  }
+
   private makeSession(): Session | null {
     const rows = this.t.rows;
     if (this.scheduled >= rows) return null;
     const rng = this.rng;
-    const start = this.cal.at(this.scheduled / rows);
+    const start = this.cal.at(this.nextProgress());
     const day = Math.floor(start / 86_400);
     const pCart = Math.min(0.9, this.cartRate[day] * (rng.next() < P_BROWSE ? 0.25 : 3.25));
     const pBuy = this.buyRate[day];

@@ -148,9 +148,14 @@ export async function* readCsvSplit(store: ObjectStore, split: CsvSplit, opts: S
       if (L < 0) {
         first = win.len; // no record starts in the rest of the file
       } else {
-        const lookahead = opts.lookahead ?? DEFAULT_LOOKAHEAD;
-        while (!eof && win.len < L + 1 + lookahead) await pull();
-        first = chooseFirstRecord(win.view(), L, eof, opts.columns, dialect);
+        // Read `lookahead` bytes past L; while the choice is not sure, up to 16 times more.
+        const lookahead = Math.max(1, opts.lookahead ?? DEFAULT_LOOKAHEAD);
+        for (let want = lookahead; ; want *= 2) {
+          while (!eof && win.len < L + 1 + want) await pull();
+          const c = chooseFirstRecord(win.view(), L, eof, opts.columns, dialect);
+          first = c.first;
+          if (c.sure || eof || want >= 16 * lookahead) break;
+        }
       }
     }
     const firstRecordOffset = win.base + first;
@@ -236,7 +241,9 @@ async function* gunzip(src: AsyncIterable<Uint8Array>, file: string, chunkSize: 
 // at the end of the file. From a boundary both reach, the two walks are identical, so the walk
 // stops there and only violations before it count. Rule: choose IN only when it is possible (its
 // opening quoted field closed within the data read) and it has strictly fewer violations than
-// OUT; otherwise choose OUT. On quote-free data IN never closes, so OUT wins immediately.
+// OUT; otherwise choose OUT. On quote-free data IN never closes, so OUT wins at once. When the
+// walks neither converged nor ruled IN out while OUT is clean, the window doubles (up to 16x
+// `lookahead`) before the counts decide.
 // ---------------------------------------------------------------------------------------------
 
 const FS = 0; // at a field start
@@ -309,8 +316,11 @@ function walk(buf: Uint8Array, from: number, final: boolean, inQuoted: boolean, 
   return { violations, open: opening };
 }
 
-/** The first record start (index into buf) of a split whose data begins at buf[0] = byte start - 1. */
-export function chooseFirstRecord(buf: Uint8Array, L: number, final: boolean, columns: number, dialect: CsvDialect): number {
+/**
+ * The first record start (index into buf) of a split whose data begins at buf[0] = byte start - 1,
+ * and whether more data could change the choice (sure = false: the caller may read more first).
+ */
+export function chooseFirstRecord(buf: Uint8Array, L: number, final: boolean, columns: number, dialect: CsvDialect): { first: number; sure: boolean } {
   const outAt = new Map<number, number>([[L + 1, 0]]);
   const out = walk(buf, L + 1, final, false, columns, dialect, (p, v) => { outAt.set(p, v); return false; });
   let inFirst = -1;
@@ -324,7 +334,7 @@ export function chooseFirstRecord(buf: Uint8Array, L: number, final: boolean, co
     outV = o;
     return true;
   });
-  if (outV >= 0) return inV < outV ? inFirst : L + 1; // converged
-  if (inn.open || inFirst < 0) return L + 1;
-  return inn.violations < out.violations ? inFirst : L + 1;
+  if (outV >= 0) return { first: inV < outV ? inFirst : L + 1, sure: true }; // converged
+  if (inn.open || inFirst < 0) return { first: L + 1, sure: final || out.violations === 0 };
+  return { first: inn.violations < out.violations ? inFirst : L + 1, sure: final };
 }

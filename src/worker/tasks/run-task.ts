@@ -7,6 +7,11 @@ import { serializeError, type SerializedError } from '../../common/errors.js';
 import { runMapTask } from '../../exec/map-task.js';
 import { runReduceTask } from '../../exec/reduce-task.js';
 import type { Task, TaskResult } from '../../plan/tasks.js';
+import { initParquet } from '../../formats/parquet.js';
+
+// Load the Parquet writer (Arrow + wasm, ~100 ms) in the background while map tasks run,
+// so the first reduce task does not pay for it. A failure here resurfaces on first use.
+initParquet().catch(() => undefined);
 
 export type TaskOutcome = { ok: true; result: TaskResult } | { ok: false; error: SerializedError };
 
