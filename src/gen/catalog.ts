@@ -46,7 +46,7 @@ const ALLOC_EXP = 0.75;
 /** Spread of product prices around their category's median (log scale). */
 const PRICE_SIGMA = 0.7;
 /** Brands in the catalog per distinct brand wanted (some brands' products are never seen). */
-const BRAND_UNIVERSE = 0.95;
+const BRAND_UNIVERSE = 1.0;
 
 interface CodeRow { code: string; rows: number; ids: number; median: number; brands: string[] }
 
@@ -140,13 +140,18 @@ function expectedDistinct(cats: Category[], m: Int32Array, rows: number): number
 
 /** The product universe whose expected number of distinct products seen matches the target. */
 function solveProductCounts(cats: Category[], t: ScaleTargets): Int32Array {
+  const enough = (p: number): boolean => expectedDistinct(cats, allocate(cats, p), t.rows) >= t.products;
   let lo = Math.max(1, t.products);
-  let hi = lo * 40;
-  if (expectedDistinct(cats, allocate(cats, lo), t.rows) >= t.products) return allocate(cats, lo);
-  for (let i = 0; i < 30 && hi - lo > Math.max(1, lo * 0.002); i++) {
+  if (enough(lo)) return allocate(cats, lo);
+  let hi = Math.ceil(lo * 1.25);
+  while (!enough(hi) && hi < t.products * 40) {
+    lo = hi;
+    hi = Math.ceil(hi * 1.25);
+  }
+  while (hi - lo > Math.max(1, lo * 0.002)) {
     const mid = Math.round((lo + hi) / 2);
-    if (expectedDistinct(cats, allocate(cats, mid), t.rows) < t.products) lo = mid;
-    else hi = mid;
+    if (enough(mid)) hi = mid;
+    else lo = mid;
   }
   return allocate(cats, hi);
 }
@@ -216,8 +221,10 @@ export function buildCatalog(t: ScaleTargets, rng: Rng): Catalog {
 
   // Brands: the real names of each category first, then made-up names for the long tail.
   const brand = assignBrands(rng, cats, m, Math.round(t.brands * BRAND_UNIVERSE));
-  markShare(rng, weight, (p) => cats[catOf[p]].code === '', NULL_CODE_SHARE * 0.267, (p) => (brand[p] = ''));
-  markShare(rng, weight, (p) => cats[catOf[p]].code !== '', NULL_BRAND_SHARE - NULL_CODE_SHARE * 0.267, (p) => (brand[p] = ''));
+  // Empty brands: more often where the category has no code too (26.7% vs 8.0% in the sample).
+  const noCodeNoBrand = NULL_CODE_SHARE * 0.267;
+  markShare(rng, weight, (p) => cats[catOf[p]].code === '', noCodeNoBrand, (p) => (brand[p] = ''));
+  markShare(rng, weight, (p) => cats[catOf[p]].code !== '', NULL_BRAND_SHARE - noCodeNoBrand, (p) => (brand[p] = ''));
 
   // Prices: log-normal around the category median, a stable price per product.
   const cents = new Int32Array(n);
@@ -230,9 +237,10 @@ export function buildCatalog(t: ScaleTargets, rng: Rng): Catalog {
     cents[p] = Math.min(MAX_PRICE_CENTS, Math.max(MIN_PRICE_CENTS, v));
   }
   fitPrices(cents, weight);
+  // The published maximum, 2574.07, on an expensive product seen now and then (~1 row in 10k).
   let top = -1;
-  for (let p = 0; p < n; p++) if (cents[p] > 180_000 && (top < 0 || weight[p] > weight[top])) top = p;
-  if (top >= 0) cents[top] = MAX_PRICE_CENTS; // the published maximum, 2574.07
+  for (let p = 0; p < n; p++) if (cents[p] > 180_000 && weight[p] < 1e-4 && (top < 0 || weight[p] > weight[top])) top = p;
+  if (top >= 0) cents[top] = MAX_PRICE_CENTS;
   markShare(rng, weight, (p) => p !== top, ZERO_PRICE_SHARE, (p) => (cents[p] = 0));
 
   // Some products change price during the month: a permanent change or the Nov 15-17 sale.

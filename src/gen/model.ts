@@ -138,3 +138,28 @@ export class Calendar {
     return s < MONTH_SECONDS ? s : MONTH_SECONDS - 1;
   }
 }
+
+/** mu such that E[min(max, floor(exp(mu + sigma Z)))] equals `want` (Z standard normal). */
+export function solveLogNormalMu(want: number, sigma: number, max: number): number {
+  const mean = (mu: number): number => {
+    let e = 0;
+    for (let k = 1; k <= max; k++) e += 1 - normCdf((Math.log(k) - mu) / sigma);
+    return e;
+  };
+  let lo = -5;
+  let hi = 5;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (mean(mid) < want) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+function normCdf(x: number): number {
+  // Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7)
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * z);
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
+  return x >= 0 ? (1 + y) / 2 : (1 - y) / 2;
+}

@@ -4,12 +4,13 @@
  * overlap in time; a heap merges their events into one stream ordered by event_time.
  *
  * Session start times follow the month's calendar as a function of the share of rows
- * already scheduled, so a stream of exactly `rows` events covers Nov 1 to Nov 30 whatever
- * `rows` is. Memory stays bounded by the sessions open at one time.
+ * scheduled so far (see nextProgress), so a stream of exactly `rows` events covers Nov 1 to
+ * Nov 30 whatever `rows` is. Memory stays bounded by the sessions open at one time.
  */
 import { Rng, searchCumulative } from './rng.js';
 import type { Catalog } from './catalog.js';
-import { Calendar, MONTH_SECONDS, dayRates, type ScaleTargets } from './model.js';
+import { Calendar, MONTH_SECONDS, dayRates, solveLogNormalMu, type ScaleTargets } from './model.js';
+import { formatTime, pack, setTime, uuid } from './text.js';
 import { DUPLICATE_SHARE, EMPTY_SESSION_SHARE, MIX } from './taxonomy.js';
 
 const VIEW = 0;
@@ -36,46 +37,6 @@ interface Session {
   pos: number;
   /** `,user_id,user_session` (ASCII); the last 36 bytes are the session id */
   text: Buffer;
-}
-
-const TWO = Array.from({ length: 60 }, (_, i) => (i < 10 ? '0' : '') + i);
-const DAY = Array.from({ length: 30 }, (_, d) => `2019-11-${TWO[d + 1]} `);
-const ZERO = 48;
-/** Rewrites the digits of `2019-11-DD HH:MM:SS UTC` in place for a second of the month. */
-function setTime(ts: Uint8Array, t: number): void {
-  const d = Math.floor(t / 86_400);
-  const r = t - d * 86_400;
-  const h = Math.floor(r / 3600);
-  const m = Math.floor((r - h * 3600) / 60);
-  const sec = r - h * 3600 - m * 60;
-  ts[8] = ZERO + Math.floor((d + 1) / 10);
-  ts[9] = ZERO + ((d + 1) % 10);
-  ts[11] = ZERO + Math.floor(h / 10);
-  ts[12] = ZERO + (h % 10);
-  ts[14] = ZERO + Math.floor(m / 10);
-  ts[15] = ZERO + (m % 10);
-  ts[17] = ZERO + Math.floor(sec / 10);
-  ts[18] = ZERO + (sec % 10);
-}
-
-/** Strings packed into one byte array; string i is bytes [off[i], off[i+1]). */
-function pack(strings: string[]): { bytes: Buffer; off: Int32Array } {
-  const off = new Int32Array(strings.length + 1);
-  for (let i = 0; i < strings.length; i++) off[i + 1] = off[i] + strings[i].length;
-  const bytes = Buffer.alloc(off[strings.length]);
-  for (let i = 0; i < strings.length; i++) bytes.write(strings[i], off[i], 'latin1');
-  return { bytes, off };
-}
-
-const HEX = Array.from({ length: 256 }, (_, i) => (i < 16 ? '0' : '') + i.toString(16));
-
-/** `2019-11-01 00:00:07 UTC` for a second of the month. */
-export function formatTime(t: number): string {
-  const d = Math.floor(t / 86_400);
-  const r = t - d * 86_400;
-  const h = Math.floor(r / 3600);
-  const m = Math.floor((r - h * 3600) / 60);
-  return DAY[d] + TWO[h] + ':' + TWO[m] + ':' + TWO[r - h * 3600 - m * 60] + ' UTC';
 }
 
 export class EventStream {
@@ -125,7 +86,7 @@ export class EventStream {
     const meanSession = t.rows / t.sessions;
     this.meanLen = meanSession;
     this.smoothN = Math.max(10, Math.min(2000, Math.round(t.sessions / 50)));
-    this.viewsMu = solveViewsMu(meanSession / perView - 1);
+    this.viewsMu = solveLogNormalMu(meanSession / perView - 1, VIEWS_SIGMA, MAX_VIEWS - 1);
     this.pNewUser = Math.min(1, t.users / t.sessions);
     this.window = Math.max(1, Math.round((t.sessions * 7) / 30));
     // A few empty user_session values (the real month has 10); ~4 per 1M rows.
@@ -290,7 +251,7 @@ export class EventStream {
     const room = rows - this.scheduled;
     if (times.length > room) times.length = evs.length = room; // the last session is cut at `rows`
     this.scheduled += times.length;
-    const text = ',' + this.pickUser(start) + ',' + this.uuid();
+    const text = ',' + this.pickUser(start) + ',' + uuid(this.rng);
     return { times, evs, pos: 0, text: Buffer.from(text, 'latin1') };
   }
 
@@ -327,21 +288,6 @@ export class EventStream {
     this.userIds.add(id);
     this.userText.push(String(id));
     return this.userText.length - 1;
-  }
-
-  /** A random (version 4) UUID. */
-  private uuid(): string {
-    const rng = this.rng;
-    const a = rng.u32();
-    const b = rng.u32();
-    const c = rng.u32();
-    const d = rng.u32();
-    return (
-      HEX[a >>> 24] + HEX[(a >>> 16) & 255] + HEX[(a >>> 8) & 255] + HEX[a & 255] + '-' +
-      HEX[b >>> 24] + HEX[(b >>> 16) & 255] + '-4' + HEX[(b >>> 8) & 255].slice(1) + HEX[b & 255] + '-' +
-      HEX[0x80 | ((c >>> 24) & 0x3f)] + HEX[(c >>> 16) & 255] + '-' + HEX[(c >>> 8) & 255] + HEX[c & 255] +
-      HEX[d >>> 24] + HEX[(d >>> 16) & 255] + HEX[(d >>> 8) & 255] + HEX[d & 255]
-    );
   }
 
   // --- a binary min-heap of sessions keyed by their next event's time ---
@@ -392,29 +338,4 @@ export class EventStream {
     }
     heap[i] = s;
   }
-}
-
-/** mu such that E[min(MAX_VIEWS-1, floor(exp(mu + sigma Z)))] equals `extra` (views beyond the first). */
-function solveViewsMu(extra: number): number {
-  const mean = (mu: number): number => {
-    let e = 0;
-    for (let k = 1; k < MAX_VIEWS; k++) e += 1 - normCdf((Math.log(k) - mu) / VIEWS_SIGMA);
-    return e;
-  };
-  let lo = -5;
-  let hi = 5;
-  for (let i = 0; i < 60; i++) {
-    const mid = (lo + hi) / 2;
-    if (mean(mid) < extra) lo = mid;
-    else hi = mid;
-  }
-  return (lo + hi) / 2;
-}
-
-function normCdf(x: number): number {
-  // Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7)
-  const z = Math.abs(x) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * z);
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
-  return x >= 0 ? (1 + y) / 2 : (1 - y) / 2;
 }

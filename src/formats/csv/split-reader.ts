@@ -321,6 +321,13 @@ function walk(buf: Uint8Array, from: number, final: boolean, inQuoted: boolean, 
  * and whether more data could change the choice (sure = false: the caller may read more first).
  */
 export function chooseFirstRecord(buf: Uint8Array, L: number, final: boolean, columns: number, dialect: CsvDialect): { first: number; sure: boolean } {
+  if (buf.indexOf(dialect.quote, L + 1) < 0) {
+    // No quote byte at all: IN cannot close, so it is impossible at the end of the file and
+    // otherwise possible only if OUT is not clean. Count OUT's bad records with the fast scanner.
+    if (final) return { first: L + 1, sure: true };
+    const sc = new CsvScanner({ columns, project: [], dialect, batchRows: 1 << 30 });
+    return { first: L + 1, sure: sc.scan(buf, L + 1, 0, false).bad.length === 0 };
+  }
   const outAt = new Map<number, number>([[L + 1, 0]]);
   const out = walk(buf, L + 1, final, false, columns, dialect, (p, v) => { outAt.set(p, v); return false; });
   let inFirst = -1;

@@ -1,5 +1,5 @@
 /** Shared helpers for the CSV tests (no tests here). */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BadRecord, RecordBatch } from '../../../src/formats/csv/types.js';
@@ -23,7 +23,11 @@ export function rng(seed: number): () => number {
 let dir: string | undefined;
 /** Writes a file under a fresh temporary directory; returns its path. */
 export function tmpFile(name: string, data: Uint8Array | string): string {
-  dir ??= mkdtempSync(path.join(os.tmpdir(), 'kindling-csv-'));
+  if (!dir) {
+    const d = mkdtempSync(path.join(os.tmpdir(), 'kindling-csv-'));
+    process.on('exit', () => rmSync(d, { recursive: true, force: true }));
+    dir = d;
+  }
   const p = path.join(dir, name);
   writeFileSync(p, data);
   return p;

@@ -93,6 +93,24 @@ test('chooseFirstRecord: inside a long quoted field, and quote-free data', () =>
   assert.deepEqual(chooseFirstRecord(bad, 3, false, 2, d), { first: 4, sure: false });
 });
 
+test('chooseFirstRecord finds the true record start from every byte position (seeded)', () => {
+  const rand = rng(99);
+  for (let f = 0; f < 16; f++) {
+    const columns = 1 + Math.floor(rand() * 5);
+    const bytes = enc.encode(randomCsv(rand, 25, columns, { crlf: f % 2 === 0, blankLines: f % 3 === 0 }));
+    const starts = [0]; // on valid data, quotes toggle the quoted state
+    let inQuotes = false;
+    bytes.forEach((b, i) => { if (b === 0x22) inQuotes = !inQuotes; else if (b === 0x0a && !inQuotes) starts.push(i + 1); });
+    for (let s = 1; s < bytes.length; s++) {
+      const data = bytes.subarray(s - 1);
+      const L = data.indexOf(0x0a);
+      const want = starts.find((x) => x >= s) ?? bytes.length;
+      const got = L < 0 ? bytes.length : s - 1 + chooseFirstRecord(data, L, true, columns, DEFAULT_DIALECT).first;
+      assert.equal(got, want, `file ${f}, start ${s}`);
+    }
+  }
+});
+
 test('empty file and header-only files yield nothing and no error', async () => {
   for (const [name, text, header] of [['empty.csv', '', true], ['empty2.csv', '', false], ['hdr.csv', 'a,b\n', true], ['hdr2.csv', 'a,b', true], ['bom-hdr.csv', '\ufeffa,b\r\n', true]] as const) {
     const uri = tmpFile(name, text);
