@@ -24,6 +24,10 @@ export async function runMapTask(task: MapTask): Promise<MapResult> {
     columns: q.schema.length,
     project,
     expectHeader: q.schema.map((c) => c.name),
+    // Small reads and batches keep a batch's bytes, offsets and columns in the CPU caches:
+    // measured on 2 cores, 1 MiB / 8K rows beat 4 MiB / 64K rows by 10-20% with two workers.
+    chunkSize: 1 << 20,
+    batchRows: 8192,
   });
   let records = 0;
   for (;;) {

@@ -1,11 +1,24 @@
 /** The reduce task: fetch partition p of every map output -> merge -> finalize -> Parquet part file. */
 import { KindlingError } from '../common/errors.js';
-import { decodeBlock } from '../formats/shuffle-codec.js';
+import { decodeBlock, type ShuffleBlock } from '../formats/shuffle-codec.js';
 import { encodeParquet } from '../formats/parquet.js';
 import type { ReduceResult, ReduceTask } from '../plan/tasks.js';
 import { storeFor } from '../storage/index.js';
 import { Aggregator } from './aggregate.js';
 import { finalize } from './finalize.js';
+
+async function fetchBlock(input: { uri: string; start: number; end: number }): Promise<ShuffleBlock> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await storeFor(input.uri).readRange(input.uri, input.start, input.end);
+  } catch (e) {
+    throw new KindlingError('SHUFFLE_FETCH', `cannot read shuffle data ${input.uri} [${input.start}, ${input.end}): ${(e as Error).message}`, { retryable: true, cause: e });
+  }
+  if (bytes.byteLength !== input.end - input.start) {
+    throw new KindlingError('SHUFFLE_FETCH', `shuffle data ${input.uri} is shorter than its index says`, { retryable: true });
+  }
+  return decodeBlock(bytes, input.uri);
+}
 
 export async function runReduceTask(task: ReduceTask): Promise<ReduceResult> {
   const t0 = Date.now();
@@ -14,18 +27,13 @@ export async function runReduceTask(task: ReduceTask): Promise<ReduceResult> {
   // Reduce-local dictionaries for string keys: block dictionaries are remapped into these.
   const dicts: ({ values: string[]; ids: Map<string, number> } | null)[] = q.groupBy.map(() => null);
   let keyBufs: Float64Array[] = [];
-  for (const input of task.inputs) {
-    if (input.end <= input.start) continue;
-    let bytes: Uint8Array;
-    try {
-      bytes = await storeFor(input.uri).readRange(input.uri, input.start, input.end);
-    } catch (e) {
-      throw new KindlingError('SHUFFLE_FETCH', `cannot read shuffle data ${input.uri} [${input.start}, ${input.end}): ${(e as Error).message}`, { retryable: true, cause: e });
-    }
-    if (bytes.byteLength !== input.end - input.start) {
-      throw new KindlingError('SHUFFLE_FETCH', `shuffle data ${input.uri} is shorter than its index says`, { retryable: true });
-    }
-    const block = decodeBlock(bytes, input.uri);
+  const blocks = await Promise.all(task.inputs.filter((i) => i.end > i.start).map(fetchBlock));
+  // Size the distinct-pair sets once for everything that will arrive.
+  agg.distinct.forEach((set, j) => {
+    const d = agg.specs.slice(0, j).filter((a) => a.fn === 'countDistinct').length;
+    set?.reserve(blocks.reduce((n, b) => n + b.distinct[d].rows.length, 0));
+  });
+  for (const block of blocks) {
     const rows = block.rows;
     if (keyBufs.length === 0 || keyBufs[0].length < rows) keyBufs = q.groupBy.map(() => new Float64Array(Math.max(rows, 1024)));
     const keys = block.keys.map((k, c) => {
@@ -46,6 +54,7 @@ export async function runReduceTask(task: ReduceTask): Promise<ReduceResult> {
     });
     agg.merge(keys, rows, block.states, block.distinct);
   }
+  blocks.length = 0;
   // A key column that never held a string (no input at all) is still a string column if the
   // schema says so: give it an empty dictionary so nulls print as null, not -1.
   const keyDicts = q.groupBy.map((k, c) => dicts[c]?.values ?? (q.schema.find((s) => s.name === k)?.type === 'string' ? [] : null));

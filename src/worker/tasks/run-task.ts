@@ -15,7 +15,8 @@ initParquet().catch(() => undefined);
 
 export type TaskOutcome = { ok: true; result: TaskResult } | { ok: false; error: SerializedError };
 
-export default async function runTask(task: Task): Promise<TaskOutcome> {
+export default async function runTask(task: Task | { kind: 'warmup' }): Promise<TaskOutcome | null> {
+  if (task.kind === 'warmup') return null; // loading this module was the point
   try {
     const result = task.kind === 'map' ? await runMapTask(task) : await runReduceTask(task);
     return { ok: true, result };
