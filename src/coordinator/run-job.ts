@@ -94,13 +94,17 @@ export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifes
     const maps = scheduler.results(0) as MapResult[];
     const reduces = scheduler.results(1) as ReduceResult[];
     const workers = [...peakRssKb].map(([id, kb]) => ({ id, peakRssBytes: kb * 1024 }));
-    return await commit(plan, maps, reduces, scheduler.status(), startedAt, workers);
+    const manifest = await commit(plan, maps, reduces, scheduler.status(), startedAt, workers);
+    o.log.info({ rows: manifest.counters.outputRows }, 'committed');
+    return manifest;
   } finally {
     shuttingDown = true;
     clearInterval(ticker);
     await o.backend.stop();
+    o.log.debug('workers stopped');
     await server.close();
     await cleanup(plan, o.keepShuffle).catch((e) => o.log.warn({ err: e }, 'cleanup failed'));
+    o.log.debug('cleaned up');
   }
 }
 

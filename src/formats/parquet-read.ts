@@ -1,12 +1,12 @@
 /** Reads a Parquet file into plain rows (for `kindling head` and the demo), via parquet-wasm + Arrow. */
 import { readParquet } from 'parquet-wasm';
-import { tableFromIPC } from 'apache-arrow';
+import { loadArrow } from './parquet.js';
 
 export type Row = Record<string, string | number | bigint | null>;
 
 export function readParquetRows(bytes: Uint8Array): { columns: string[]; rows: Row[] } {
   const wasmTable = readParquet(bytes);
-  const t = tableFromIPC(wasmTable.intoIPCStream());
+  const t = loadArrow().tableFromIPC(wasmTable.intoIPCStream());
   const columns = t.schema.fields.map((f) => f.name);
   const rows: Row[] = [];
   for (const r of t) {
