@@ -21,3 +21,8 @@ export const eventCounts = [
   { fn: 'count' as const, name: 'carts', where: isType('cart') },
   { fn: 'count' as const, name: 'purchases', where: isType('purchase') },
 ];
+
+export const col = (name: string) => ({ op: 'col' as const, name });
+
+/** Output columns for the counters above (int64). */
+export const eventCountColumns = ['views', 'carts', 'purchases'].map((name) => ({ name, type: 'int64' as const, expr: col(name) }));

@@ -21,10 +21,12 @@ export interface ShuffleOutput {
 export function partitionOf(agg: Aggregator, dicts: (ByteDictionary | undefined)[], partitionKeys: number[], partitions: number): Int32Array {
   const t = agg.table;
   const out = new Int32Array(t.size);
+  const k = t.k;
+  const tk = t.keys;
   for (let g = 0; g < t.size; g++) {
     let h = 0x6a09e667;
     for (const c of partitionKeys) {
-      const v = t.key(g, c);
+      const v = tk[g * k + c];
       const d = dicts[c];
       h = mix(h, d ? (v < 0 ? 0x5bd1e995 : d.hashOf(v)) : hashNumber(v));
     }
@@ -55,17 +57,19 @@ export function buildBlocks(agg: Aggregator, dicts: (ByteDictionary | undefined)
   for (let p = 0; p < partitions; p++) {
     const n = counts[p];
     const groups = order.subarray(starts[p], starts[p + 1]);
+    const k = t.k;
+    const tk = t.keys;
     const keys: KeyColumn[] = dicts.map((d, c) => {
       if (!d) {
         const values = new Float64Array(n);
-        for (let r = 0; r < n; r++) values[r] = t.key(groups[r], c);
+        for (let r = 0; r < n; r++) values[r] = tk[groups[r] * k + c];
         return { kind: 'num', values };
       }
       const local = new Int32Array(d.size).fill(-1);
       const dict: string[] = [];
       const ids = new Int32Array(n);
       for (let r = 0; r < n; r++) {
-        const id = t.key(groups[r], c);
+        const id = tk[groups[r] * k + c];
         if (id < 0) { ids[r] = -1; continue; }
         if (local[id] < 0) { local[id] = dict.length; dict.push(d.values[id]); }
         ids[r] = local[id];

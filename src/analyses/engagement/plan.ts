@@ -4,7 +4,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { AggregateQuery } from '../../plan/logical.js';
-import { REES46_SCHEMA, eventCounts, isType } from '../rees46.js';
+import { REES46_SCHEMA, col, eventCountColumns, eventCounts, isType } from '../rees46.js';
 
 export const paramsSchema = Type.Object(
   { topN: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: 'users per (category_code, brand) (default 10)' })) },
@@ -16,7 +16,6 @@ export function checkParams(): string[] {
 }
 
 export function plan(p: { topN?: number }): AggregateQuery {
-  const col = (name: string) => ({ op: 'col' as const, name });
   return {
     table: 'top_users',
     schema: REES46_SCHEMA,
@@ -40,9 +39,7 @@ export function plan(p: { topN?: number }): AggregateQuery {
       { name: 'rank', type: 'int32', expr: col('rank') },
       { name: 'user_id', type: 'int64', expr: col('user_id') },
       { name: 'interactions', type: 'int64', expr: col('interactions') },
-      { name: 'views', type: 'int64', expr: col('views') },
-      { name: 'carts', type: 'int64', expr: col('carts') },
-      { name: 'purchases', type: 'int64', expr: col('purchases') },
+      ...eventCountColumns,
       { name: 'revenue', type: 'float64', expr: col('revenue') },
     ],
   };

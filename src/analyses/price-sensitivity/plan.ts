@@ -5,7 +5,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { AggregateQuery } from '../../plan/logical.js';
-import { REES46_SCHEMA, eventCounts, isType } from '../rees46.js';
+import { REES46_SCHEMA, col, eventCountColumns, eventCounts, isType } from '../rees46.js';
 
 export const paramsSchema = Type.Object(
   {
@@ -31,7 +31,6 @@ export function checkParams(p: { bandEdges?: number[] }): string[] {
 
 export function plan(p: { bandEdges?: number[] }): AggregateQuery {
   const edges = p.bandEdges ?? DEFAULT_EDGES;
-  const col = (name: string) => ({ op: 'col' as const, name });
   return {
     table: 'bands',
     schema: REES46_SCHEMA,
@@ -50,9 +49,7 @@ export function plan(p: { bandEdges?: number[] }): AggregateQuery {
       { name: 'band_index', type: 'int32', expr: col('band_index') },
       { name: 'price_band', type: 'utf8', expr: { op: 'label', arg: col('band_index'), labels: bandLabels(edges) } },
       { name: 'events', type: 'int64', expr: col('events') },
-      { name: 'views', type: 'int64', expr: col('views') },
-      { name: 'carts', type: 'int64', expr: col('carts') },
-      { name: 'purchases', type: 'int64', expr: col('purchases') },
+      ...eventCountColumns,
       { name: 'viewers', type: 'int64', expr: col('viewers') },
       { name: 'buyers', type: 'int64', expr: col('buyers') },
       { name: 'revenue', type: 'float64', expr: col('revenue') },

@@ -5,7 +5,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { AggregateQuery } from '../../plan/logical.js';
-import { REES46_SCHEMA } from '../rees46.js';
+import { REES46_SCHEMA, col } from '../rees46.js';
 
 export const paramsSchema = Type.Object({}, { additionalProperties: false });
 
@@ -14,7 +14,6 @@ export function checkParams(): string[] {
 }
 
 export function plan(): AggregateQuery {
-  const col = (name: string) => ({ op: 'col' as const, name });
   return {
     table: 'user_favorites',
     schema: REES46_SCHEMA,
