@@ -8,6 +8,8 @@ export interface WorkerLaunch {
   runId: string;
   /** Environment for workers (log settings). Never holds secrets other than the token. */
   env: Record<string, string>;
+  /** Called when a worker has been launched (for logs). */
+  onSpawn?(worker: string): void;
   /** Called when a worker ends; `expected` is false for a crash or kill. */
   onExit(worker: string, expected: boolean, detail: string): void;
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { KindlingError } from '../common/errors.js';
 import { runWorker } from '../worker/worker.js';
-import { logger } from './common.js';
+import { createLogger } from '../common/logger.js';
 
 export function registerWorker(program: Command): void {
   program
@@ -14,6 +14,6 @@ export function registerWorker(program: Command): void {
     .action(async (flags: { coordinator: string; id: string; threads: number }) => {
       const token = process.env.KINDLING_TOKEN;
       if (!token) throw new KindlingError('USAGE', 'KINDLING_TOKEN is not set', { hint: 'workers are started by kindling run or the operator, which set it' });
-      await runWorker({ coordinator: flags.coordinator, token, id: flags.id, threads: flags.threads, log: logger({}, { worker: flags.id }) });
+      await runWorker({ coordinator: flags.coordinator, token, id: flags.id, threads: flags.threads, log: createLogger({}, { worker: flags.id }) });
     });
 }

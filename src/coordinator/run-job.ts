@@ -60,6 +60,7 @@ export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifes
   });
   await o.backend.start({
     url, token, runId: plan.runId, replicas: plan.job.workers.replicas, threads: plan.job.workers.threads, env: o.workerEnv ?? {},
+    onSpawn: (worker) => o.log.debug({ worker }, 'worker launched'),
     onExit: (worker, expected, detail) => {
       lastSeen.delete(worker);
       if (expected || scheduler.job.kind !== 'running') return;

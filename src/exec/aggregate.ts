@@ -30,10 +30,10 @@ export class Aggregator {
   readonly distinct: (PairSet | null)[];
   private gidx = new Int32Array(0);
 
-  constructor(keyCount: number, specs: Aggregate[]) {
-    this.table = new GroupTable(keyCount);
+  constructor(keyCount: number, specs: Aggregate[], expectedGroups = 1024) {
+    this.table = new GroupTable(keyCount, expectedGroups);
     this.specs = specs;
-    this.states = specs.map((a) => new Float64Array(a.fn === 'countDistinct' ? 0 : 1024).fill(initial(a)));
+    this.states = specs.map((a) => new Float64Array(a.fn === 'countDistinct' ? 0 : expectedGroups).fill(initial(a)));
     this.distinct = specs.map((a) => (a.fn === 'countDistinct' ? new PairSet() : null));
   }
 

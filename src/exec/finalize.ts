@@ -27,7 +27,11 @@ export function finalize(q: AggregateQuery, agg: Aggregator, keyDicts: (string[]
     const scale = a.fn === 'count' || a.fn === 'countDistinct' ? 0 : scaleOf(a.column);
     fields.set(a.name, { kind: 'num', get: (g) => r[g], scale });
   });
+  // Window and top-K usually share their partitionBy: bucket once per key list.
+  const bucketCache = new Map<string, Int32Array>();
   const bucketsBy = (keys: string[]): Int32Array => {
+    const cached = bucketCache.get(keys.join('\u0000'));
+    if (cached) return cached;
     const idx = keys.map((k) => q.groupBy.indexOf(k));
     const cols = idx.map((c) => {
       const out = new Float64Array(G);
@@ -35,7 +39,8 @@ export function finalize(q: AggregateQuery, agg: Aggregator, keyDicts: (string[]
       return out;
     });
     const b = new Int32Array(G);
-    new GroupTable(idx.length, Math.max(16, G >> 2)).insert(cols, G, b);
+    new GroupTable(idx.length, Math.max(16, G)).insert(cols, G, b);
+    bucketCache.set(keys.join('\u0000'), b);
     return b;
   };
   if (q.window) {
@@ -52,7 +57,7 @@ export function finalize(q: AggregateQuery, agg: Aggregator, keyDicts: (string[]
   if (q.topK) {
     const { k, orderBy } = q.topK;
     const tb = bucketsBy(q.topK.partitionBy);
-    const cmp = comparator(orderBy.map((o) => [fields.get(o.name)!, o] as const));
+    const cmp = comparator(orderBy.map((o) => [fields.get(o.name)!, o] as const), G);
     let buckets = 0;
     for (let g = 0; g < G; g++) if (tb[g] >= buckets) buckets = tb[g] + 1;
     const best = new Int32Array(buckets * k);
@@ -94,24 +99,37 @@ export function finalize(q: AggregateQuery, agg: Aggregator, keyDicts: (string[]
   return { rows: selected.length, columns };
 }
 
-function comparator(keys: (readonly [Field, OrderKey])[]) {
-  return (a: number, b: number): number => {
-    for (const [f, o] of keys) {
-      let c: number;
-      if (f.kind === 'str') {
-        const x = strAt(f, a);
-        const y = strAt(f, b);
-        if (x === y) continue;
-        if (x === null || y === null) return (x === null ? 1 : -1) * (o.nullsFirst ? -1 : 1);
-        c = x < y ? -1 : 1;
-      } else {
-        const x = f.get(a);
-        const y = f.get(b);
-        if (x === y || (x !== x && y !== y)) continue;
-        if (x !== x || y !== y) return (x !== x ? 1 : -1) * (o.nullsFirst ? -1 : 1);
-        c = x < y ? -1 : 1;
+/**
+ * Order keys become one numeric array per key (strings by their rank in the sorted
+ * dictionary, null as NaN), so comparing two groups is a few array reads, not string compares.
+ */
+function comparator(keys: (readonly [Field, OrderKey])[], G: number) {
+  const cols = keys.map(([f]) => {
+    const out = new Float64Array(G);
+    if (f.kind === 'str') {
+      const order = f.dict.map((_, i) => i).sort((a, b) => (f.dict[a] < f.dict[b] ? -1 : f.dict[a] > f.dict[b] ? 1 : 0));
+      const rank = new Float64Array(f.dict.length);
+      order.forEach((id, r) => (rank[id] = r));
+      for (let g = 0; g < G; g++) {
+        const id = f.t.key(g, f.c);
+        out[g] = id < 0 ? NaN : rank[id];
       }
-      return o.desc ? -c : c;
+    } else for (let g = 0; g < G; g++) out[g] = f.get(g);
+    return out;
+  });
+  const desc = keys.map(([, o]) => (o.desc ? -1 : 1));
+  const nullSign = keys.map(([, o]) => (o.nullsFirst ? -1 : 1));
+  const n = keys.length;
+  return (a: number, b: number): number => {
+    for (let k = 0; k < n; k++) {
+      const x = cols[k][a];
+      const y = cols[k][b];
+      if (x === y) continue;
+      const xn = x !== x;
+      const yn = y !== y;
+      if (xn && yn) continue;
+      if (xn || yn) return (xn ? 1 : -1) * nullSign[k];
+      return x < y ? -desc[k] : desc[k];
     }
     return 0;
   };

@@ -23,11 +23,12 @@ async function fetchBlock(input: { uri: string; start: number; end: number }): P
 export async function runReduceTask(task: ReduceTask): Promise<ReduceResult> {
   const t0 = Date.now();
   const q = task.query;
-  const agg = new Aggregator(q.groupBy.length, q.aggregates);
   // Reduce-local dictionaries for string keys: block dictionaries are remapped into these.
   const dicts: ({ values: string[]; ids: Map<string, number> } | null)[] = q.groupBy.map(() => null);
   let keyBufs: Float64Array[] = [];
   const blocks = await Promise.all(task.inputs.filter((i) => i.end > i.start).map(fetchBlock));
+  // At most as many groups as incoming rows: size the table once (no rehash while merging).
+  const agg = new Aggregator(q.groupBy.length, q.aggregates, Math.max(1024, blocks.reduce((n, b) => n + b.rows, 0)));
   // Size the distinct-pair sets once for everything that will arrive.
   agg.distinct.forEach((set, j) => {
     const d = agg.specs.slice(0, j).filter((a) => a.fn === 'countDistinct').length;

@@ -46,11 +46,14 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     }
   };
 
+  o.log.debug({ uptimeMs: Math.round(process.uptime() * 1000) }, 'worker starting');
   // Start the threads and load the task code while registering: a no-op task per thread.
   const pool = new Piscina({ filename: TASK_FILE, minThreads: o.threads, maxThreads: o.threads, idleTimeout: 60_000 });
   const warm = Promise.all(Array.from({ length: o.threads }, () => pool.run({ kind: 'warmup' })));
   await withRetry('/v1/register', { pid: process.pid, threads: o.threads });
+  o.log.debug({ uptimeMs: Math.round(process.uptime() * 1000) }, 'registered');
   await warm;
+  o.log.debug({ uptimeMs: Math.round(process.uptime() * 1000) }, 'threads warm');
   let stopping = false;
   process.once('SIGTERM', () => {
     o.log.info('SIGTERM: finishing running tasks');

@@ -2,18 +2,8 @@
  * engagement -> table `top_users`: for each (category_code, brand), the top N users by
  * interactions (events of any type), ties broken by user_id ascending.
  */
-import { Type } from '@sinclair/typebox';
 import type { AggregateQuery } from '../../plan/logical.js';
 import { REES46_SCHEMA, col, eventCountColumns, eventCounts, isType } from '../rees46.js';
-
-export const paramsSchema = Type.Object(
-  { topN: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: 'users per (category_code, brand) (default 10)' })) },
-  { additionalProperties: false },
-);
-
-export function checkParams(): string[] {
-  return [];
-}
 
 export function plan(p: { topN?: number }): AggregateQuery {
   return {

@@ -3,16 +3,8 @@
  * one event; event counts, distinct viewers and buyers, revenue, average price and the
  * view-to-purchase ratio.
  */
-import { Type } from '@sinclair/typebox';
 import type { AggregateQuery } from '../../plan/logical.js';
 import { REES46_SCHEMA, col, eventCountColumns, eventCounts, isType } from '../rees46.js';
-
-export const paramsSchema = Type.Object(
-  {
-    bandEdges: Type.Optional(Type.Array(Type.Number({ minimum: 0 }), { minItems: 1, maxItems: 100, description: 'ascending price edges' })),
-  },
-  { additionalProperties: false },
-);
 
 export const DEFAULT_EDGES = [10, 25, 50, 100, 250, 500, 1000];
 
@@ -21,12 +13,6 @@ export function bandLabels(edges: number[]): string[] {
   for (let i = 1; i < edges.length; i++) labels.push(`${edges[i - 1]}-${edges[i]}`);
   labels.push(`>=${edges[edges.length - 1]}`);
   return labels;
-}
-
-export function checkParams(p: { bandEdges?: number[] }): string[] {
-  const e = p.bandEdges ?? DEFAULT_EDGES;
-  for (let i = 1; i < e.length; i++) if (!(e[i] > e[i - 1])) return [`bandEdges: must be strictly ascending (got ${e[i - 1]} then ${e[i]})`];
-  return [];
 }
 
 export function plan(p: { bandEdges?: number[] }): AggregateQuery {

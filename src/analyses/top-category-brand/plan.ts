@@ -3,15 +3,8 @@
  * pair with the most interactions; ties broken by category_code then brand, ascending,
  * nulls last; with the user's total interactions and the pair's share of them.
  */
-import { Type } from '@sinclair/typebox';
 import type { AggregateQuery } from '../../plan/logical.js';
 import { REES46_SCHEMA, col } from '../rees46.js';
-
-export const paramsSchema = Type.Object({}, { additionalProperties: false });
-
-export function checkParams(): string[] {
-  return [];
-}
 
 export function plan(): AggregateQuery {
   return {
