@@ -36,8 +36,14 @@ export async function runLocal(job: Job, flags: LogFlags & { keepShuffle?: boole
   const log = logger(flags, { job: job.name });
   const plan = await physicalPlan(job);
   const progress = new ProgressReporter();
+  // Ctrl-C or SIGTERM: stop the workers, commit nothing, remove staging data, then exit.
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     return await runJob(plan, {
+      signal: abort.signal,
       backend: new LocalBackend(),
       log,
       workerEnv: logEnv({ level: flags.logLevel, file: flags.logFile }),
@@ -45,6 +51,8 @@ export async function runLocal(job: Job, flags: LogFlags & { keepShuffle?: boole
       onProgress: flags.quiet ? undefined : (p) => progress.update(p),
     });
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     progress.clear();
   }
 }

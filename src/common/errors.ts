@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'PROTOCOL'            // coordinator/worker protocol violation
   | 'OUTPUT_EXISTS'       // refusing to overwrite a committed output
   | 'USAGE'               // bad CLI usage
+  | 'INTERRUPTED'         // the user stopped the job (SIGINT/SIGTERM)
   | 'INTERNAL';
 
 export interface ErrorPlace {

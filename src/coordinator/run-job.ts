@@ -29,6 +29,8 @@ export interface RunOptions {
   keepShuffle?: boolean;
   /** How long a worker may stay silent before its tasks are rerun elsewhere. */
   workerTimeoutMs?: number;
+  /** Aborting fails the job (INTERRUPTED): workers stop, nothing is committed, staging is removed. */
+  signal?: AbortSignal;
 }
 
 export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifest> {
@@ -74,6 +76,9 @@ export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifes
     },
   });
 
+  const interrupt = () => scheduler.abort({ code: 'INTERRUPTED', message: 'the job was interrupted; nothing was committed', retryable: false });
+  if (o.signal?.aborted) interrupt();
+  o.signal?.addEventListener('abort', interrupt, { once: true });
   const timeout = o.workerTimeoutMs ?? 60_000;
   const ticker = setInterval(() => {
     const now = Date.now();
@@ -100,6 +105,7 @@ export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifes
     return manifest;
   } finally {
     shuttingDown = true;
+    o.signal?.removeEventListener('abort', interrupt);
     clearInterval(ticker);
     await o.backend.stop();
     o.log.debug('workers stopped');

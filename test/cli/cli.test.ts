@@ -104,6 +104,26 @@ test('plan prints splits, stages and tasks and runs nothing', () => {
   assert.equal(existsSync(join(dir, 'out/planned')), false);
 });
 
+test('SIGTERM during a run stops it: exit 130, nothing committed, no staging data left', async () => {
+  const { spawn } = await import('node:child_process');
+  const bigDir = join(dir, 'big');
+  mkdirSync(bigDir);
+  // ~10 MB of events: long enough to be interrupted mid-job.
+  for (let i = 0; i < 4; i++) copyFileSync(REAL_OCT, join(bigDir, `e${i}.csv`));
+  const child = spawn(process.execPath, [BIN, 'run', spec('interrupted'), '--set', 'spec.input.uri=big/', '--set', 'spec.input.splitSize=100KB'], { cwd: dir });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  // Interrupt once the coordinator has started its workers (the shuffle directory appears).
+  const deadline = Date.now() + 20_000;
+  while (!existsSync(join(dir, 'out/interrupted/_shuffle')) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  child.kill('SIGTERM');
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  assert.equal(code, 130, err);
+  assert.match(err, /interrupted; nothing was committed \[INTERRUPTED\]/);
+  assert.equal(existsSync(join(dir, 'out/interrupted/_SUCCESS')), false);
+  assert.deepEqual(existsSync(join(dir, 'out/interrupted')) ? readdirSync(join(dir, 'out/interrupted')) : [], []);
+});
+
 test('an unknown command or option exits non-zero', () => {
   assert.notEqual(kindling('frobnicate').code, 0);
   assert.notEqual(kindling('run', '--frob').code, 0);
