@@ -26,15 +26,3 @@ export function readJob(file: string, sets: string[] = []): Job {
 export function logger(flags: LogFlags, bindings: Record<string, unknown> = {}): Logger {
   return createLogger({ level: flags.logLevel, file: flags.logFile }, bindings);
 }
-
-/** Exit codes: 0 ok, 1 the job failed, 2 bad usage or spec, 130 interrupted. */
-export function exitCodeFor(e: unknown): number {
-  if (e instanceof KindlingError && e.code === 'INTERRUPTED') return 130;
-  if (e instanceof KindlingError && ['USAGE', 'SPEC_INVALID', 'SPEC_PARSE'].includes(e.code)) return 2;
-  return 1;
-}
-
-export function reportError(e: unknown): void {
-  const msg = e instanceof KindlingError ? `${e.describe()} [${e.code}]` : (e as Error)?.stack ?? String(e);
-  process.stderr.write(`kindling: ${msg}\n`);
-}

@@ -1,6 +1,6 @@
 /** The kindling CLI: one file per command. */
 import { Command, CommanderError } from 'commander';
-import { exitCodeFor, reportError } from './common.js';
+import { exitCodeFor, reportError } from './exit.js';
 
 const program = new Command('kindling')
   .description('a Spark-style batch job runner for event-log analytics: kindling run <spec> on a laptop, KindlingJob on Kubernetes')

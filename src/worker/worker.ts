@@ -3,6 +3,7 @@
  * `threads` threads, reports results, heartbeats. On SIGTERM it stops pulling, finishes
  * running tasks and exits 0. If the coordinator is unreachable for long it exits 1.
  */
+import http from 'node:http';
 import { Piscina } from 'piscina';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../common/logger.js';
@@ -22,16 +23,9 @@ const HEARTBEAT_MS = 2000;
 const UNREACHABLE_MS = 30_000;
 
 export async function runWorker(o: WorkerOptions): Promise<void> {
-  const call = async (path: string, body: object): Promise<Record<string, unknown>> => {
-    const res = await fetch(`${o.coordinator}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${o.token}` },
-      body: JSON.stringify({ worker: o.id, rssKb: process.resourceUsage().maxRSS, ...body }),
-    });
-    const json = (await res.json()) as Record<string, unknown>;
-    if (!res.ok) throw new Error(`coordinator answered ${res.status}: ${String(json.error)}`);
-    return json;
-  };
+  const agent = new http.Agent({ keepAlive: true, maxSockets: o.threads + 2 });
+  const call = (path: string, body: object) =>
+    postJson(agent, `${o.coordinator}${path}`, o.token, { worker: o.id, rssKb: process.resourceUsage().maxRSS, ...body });
   let lastContact = Date.now();
   const withRetry = async (path: string, body: object) => {
     for (;;) {
@@ -89,5 +83,33 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
   } finally {
     clearInterval(heartbeat);
     await pool.destroy();
+    agent.destroy();
   }
+}
+
+/** POSTs JSON and returns the JSON answer (node:http: no fetch/undici start-up cost). */
+function postJson(agent: http.Agent, url: string, token: string, body: object): Promise<Record<string, unknown>> {
+  const data = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/json', 'content-length': data.length, authorization: `Bearer ${token}` },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        try {
+          const json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+          if (res.statusCode !== 200) reject(new Error(`coordinator answered ${res.statusCode}: ${String(json.error)}`));
+          else resolve(json);
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
 }
