@@ -16,6 +16,8 @@ import { duck, rows } from '../test/helpers/oracle.js';
 const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
 /** Runs per engine and analysis; the median is reported (this machine's timings vary by 10-20%). */
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** Split size for kindling's map tasks (BENCH_SPLIT). */
+const SPLIT = process.env.BENCH_SPLIT ?? '32MiB';
 const CACHE = resolve(process.env.BENCH_CACHE ?? '.bench-cache');
 const TARGETS: Record<string, number> = { 'price-sensitivity': 1.5, engagement: 2, 'top-category-brand': 2 };
 const TABLES: Record<string, string> = { 'price-sensitivity': 'bands', engagement: 'top_users', 'top-category-brand': 'user_favorites' };
@@ -46,7 +48,7 @@ async function main() {
     mkdirSync(out, { recursive: true });
     const job = resolveJob({
       apiVersion: 'kindling.dev/v1alpha1', kind: 'KindlingJob', metadata: { name: `bench-${analysis}` },
-      spec: { analysis, input: { uri: input, format: 'csv', splitSize: '32MiB' }, output: { uri: join(out, 'kindling'), overwrite: true }, shuffle: { partitions: 8 }, workers: { replicas: 2, threads: 1 } },
+      spec: { analysis, input: { uri: input, format: 'csv', splitSize: SPLIT }, output: { uri: join(out, 'kindling'), overwrite: true }, shuffle: { partitions: 8 }, workers: { replicas: 2, threads: 1 } },
     });
     const kRuns: number[] = [];
     let m!: Awaited<ReturnType<typeof runLocal>>;

@@ -94,7 +94,7 @@ function select(cols: Columns, mask: Uint8Array, rows: number): [Columns, number
   const out: Columns = new Map();
   for (const [name, v] of cols) {
     if (v.kind === 'dict') out.set(name, { kind: 'dict', dict: v.dict, ids: Int32Array.from(idx, (i) => v.ids[i]) });
-    else if (v.kind === 'num') out.set(name, { kind: 'num', scale: v.scale, values: Float64Array.from(idx, (i) => v.values[i]), nulls: v.nulls && Uint8Array.from(idx, (i) => v.nulls![i]) });
+    else if (v.kind === 'num') out.set(name, { kind: 'num', scale: v.scale, values: Float64Array.from(idx, (i) => v.values[i]), nulls: Uint8Array.from(idx, (i) => v.nulls[i]) });
     else if (v.kind === 'bool') out.set(name, { kind: 'bool', mask: Uint8Array.from(idx, (i) => v.mask[i]) });
     else out.set(name, v);
   }

@@ -7,7 +7,8 @@ import type { Expr } from '../plan/logical.js';
 import type { ByteDictionary } from '../formats/csv/dictionary.js';
 
 export type Vec =
-  | { kind: 'num'; values: Float64Array; nulls: Uint8Array | null; scale: number }
+  /** `nulls` is always an array (never null): one object shape for every numeric vector. */
+  | { kind: 'num'; values: Float64Array; nulls: Uint8Array; scale: number }
   | { kind: 'dict'; ids: Int32Array; dict: ByteDictionary }
   | { kind: 'bool'; mask: Uint8Array }
   | { kind: 'lit'; value: string | number | null };
@@ -24,24 +25,23 @@ export function evaluate(e: Expr, cols: Columns, rows: number): Vec {
     }
     case 'lit':
       return { kind: 'lit', value: e.value };
+    // Every loop lives in its own small function below: a loop inside this dispatcher gets
+    // compiled on-stack before the code after it has type feedback, and V8 then deoptimizes
+    // evaluate() once per batch.
     case 'and':
     case 'or': {
       const masks = e.args.map((a) => asMask(evaluate(a, cols, rows), rows));
       const out = new Uint8Array(rows).fill(e.op === 'and' ? 1 : 0);
-      for (const m of masks) for (let i = 0; i < rows; i++) out[i] = e.op === 'and' ? out[i] & m[i] : out[i] | m[i];
+      for (const m of masks) combine(out, m, rows, e.op === 'and');
       return { kind: 'bool', mask: out };
     }
-    case 'not': {
-      const m = asMask(evaluate(e.arg, cols, rows), rows);
-      const out = new Uint8Array(rows);
-      for (let i = 0; i < rows; i++) out[i] = m[i] ^ 1;
-      return { kind: 'bool', mask: out };
-    }
+    case 'not':
+      return { kind: 'bool', mask: invert(asMask(evaluate(e.arg, cols, rows), rows), rows) };
     case 'isNull': {
       const v = evaluate(e.arg, cols, rows);
       const out = new Uint8Array(rows);
-      if (v.kind === 'dict') for (let i = 0; i < rows; i++) out[i] = v.ids[i] < 0 ? 1 : 0;
-      else if (v.kind === 'num' && v.nulls) out.set(v.nulls.subarray(0, rows));
+      if (v.kind === 'dict') nullIds(v.ids, rows, out);
+      else if (v.kind === 'num') out.set(v.nulls.subarray(0, rows));
       else if (v.kind === 'lit' && v.value === null) out.fill(1);
       return { kind: 'bool', mask: out };
     }
@@ -49,21 +49,39 @@ export function evaluate(e: Expr, cols: Columns, rows: number): Vec {
       const v = evaluate(e.arg, cols, rows);
       if (v.kind !== 'num') throw new KindlingError('INTERNAL', 'bucket() needs a number column');
       const f = 10 ** v.scale;
-      const edges = e.edges.map((x) => Math.round(x * f));
-      const out = new Float64Array(rows);
-      const nulls = v.nulls;
-      const n = edges.length;
-      for (let i = 0; i < rows; i++) {
-        const x = v.values[i];
-        let b = 0;
-        while (b < n && x >= edges[b]) b++;
-        out[i] = nulls && nulls[i] ? NaN : b;
-      }
-      return { kind: 'num', values: out, nulls: null, scale: 0 };
+      const edges = Float64Array.from(e.edges, (x) => Math.round(x * f));
+      return { kind: 'num', values: bucketize(v.values, rows, edges), nulls: v.nulls, scale: 0 };
     }
     default:
       return compare(e.op, evaluate(e.left, cols, rows), evaluate(e.right, cols, rows), rows);
   }
+}
+
+function combine(out: Uint8Array, m: Uint8Array, rows: number, and: boolean): void {
+  if (and) for (let i = 0; i < rows; i++) out[i] &= m[i];
+  else for (let i = 0; i < rows; i++) out[i] |= m[i];
+}
+
+function invert(m: Uint8Array, rows: number): Uint8Array {
+  const out = new Uint8Array(rows);
+  for (let i = 0; i < rows; i++) out[i] = m[i] ^ 1;
+  return out;
+}
+
+function nullIds(ids: Int32Array, rows: number, out: Uint8Array): void {
+  for (let i = 0; i < rows; i++) out[i] = ids[i] < 0 ? 1 : 0;
+}
+
+function bucketize(values: Float64Array, rows: number, edges: Float64Array): Float64Array {
+  const out = new Float64Array(rows);
+  const n = edges.length;
+  for (let i = 0; i < rows; i++) {
+    const x = values[i];
+    let b = 0;
+    while (b < n && x >= edges[b]) b++;
+    out[i] = b;
+  }
+  return out;
 }
 
 function compare(op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge', a: Vec, b: Vec, rows: number): Vec {
@@ -78,11 +96,11 @@ function compare(op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge', a: Vec, b: Vec, ro
   }
   if (a.kind === 'num' && b.kind === 'lit' && typeof b.value === 'number') {
     const x = b.value * 10 ** a.scale;
-    for (let i = 0; i < rows; i++) out[i] = a.nulls && a.nulls[i] ? 0 : test(op, a.values[i], x) ? 1 : 0;
+    for (let i = 0; i < rows; i++) out[i] = a.nulls[i] ? 0 : test(op, a.values[i], x) ? 1 : 0;
     return { kind: 'bool', mask: out };
   }
   if (a.kind === 'num' && b.kind === 'num' && a.scale === b.scale) {
-    for (let i = 0; i < rows; i++) out[i] = (a.nulls && a.nulls[i]) || (b.nulls && b.nulls[i]) ? 0 : test(op, a.values[i], b.values[i]) ? 1 : 0;
+    for (let i = 0; i < rows; i++) out[i] = a.nulls[i] || b.nulls[i] ? 0 : test(op, a.values[i], b.values[i]) ? 1 : 0;
     return { kind: 'bool', mask: out };
   }
   throw new KindlingError('INTERNAL', `cannot compare ${a.kind} with ${b.kind}`);
@@ -114,7 +132,7 @@ export function keyValues(v: Vec, rows: number, out: Float64Array): Float64Array
   if (v.kind === 'dict') for (let i = 0; i < rows; i++) out[i] = v.ids[i];
   else if (v.kind === 'num') {
     const nulls = v.nulls;
-    for (let i = 0; i < rows; i++) out[i] = nulls && nulls[i] ? NaN : v.values[i];
+    for (let i = 0; i < rows; i++) out[i] = nulls[i] ? NaN : v.values[i];
   } else throw new KindlingError('INTERNAL', 'a group key must be a column');
   return out;
 }

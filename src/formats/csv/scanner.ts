@@ -105,7 +105,9 @@ export class CsvScanner {
       }
       this.slot[c] = k;
     });
-    this.cap = Math.min(this.batchRows, 4096);
+    // Full-size arrays up front for ordinary batch sizes: growing mid-scan runs a path the
+    // optimized scan has no type feedback for, and V8 then deoptimizes it once per split.
+    this.cap = Math.min(this.batchRows, 65536);
     this.batch = {
       buf: new Uint8Array(0),
       baseOffset: 0,
@@ -116,9 +118,11 @@ export class CsvScanner {
       recordStarts: new Int32Array(this.cap),
       quote: this.quote,
     };
-    // One tiny scan in the interpreter gives V8 type feedback for the whole function, so the
-    // first real scan (optimized on-stack mid-loop) does not deoptimize when it returns.
-    this.scan(new TextEncoder().encode(String.fromCharCode(this.delim).repeat(columns - 1) + '\n'), 0, 0, true);
+    // A warm-up scan in the interpreter gives V8 type feedback for the whole function, so the
+    // first real scan (optimized on-stack mid-loop) does not deoptimize when it returns. It
+    // must run enough bytecode for V8 to allocate the feedback vector first (~200 records).
+    const record = String.fromCharCode(this.delim).repeat(columns - 1) + '\n';
+    this.scan(new TextEncoder().encode(record.repeat(256)), 0, 0, true);
   }
 
   private grow(): void {
@@ -139,7 +143,10 @@ export class CsvScanner {
    * scanned and done=true is returned. Stops after batchRows good records. The returned batch's
    * typed arrays are reused by the next call.
    */
-  scan(buf: Uint8Array, from: number, baseOffset: number, final: boolean, stopAt: number = buf.length): ScanResult {
+  scan(input: Uint8Array, from: number, baseOffset: number, final: boolean, stopAt: number = input.length): ScanResult {
+    // Always a plain Uint8Array view (never a Buffer): one hidden class for every load in the
+    // loop and for batch.buf, else V8 deoptimizes this function each time the class changes.
+    const buf = Object.getPrototypeOf(input) === Uint8Array.prototype ? input : new Uint8Array(input.buffer, input.byteOffset, input.length);
     const n = buf.length;
     const D = this.delim;
     const Q = this.quote;
