@@ -60,39 +60,39 @@ export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifes
     };
     scheduler.on('change', check);
   });
-  await o.backend.start({
-    url, token, runId: plan.runId, replicas: plan.job.workers.replicas, threads: plan.job.workers.threads, env: o.workerEnv ?? {},
-    onSpawn: (worker) => o.log.debug({ worker }, 'worker launched'),
-    onExit: (worker, expected, detail) => {
-      lastSeen.delete(worker);
-      if (expected || scheduler.job.kind !== 'running') return;
-      o.log.warn({ worker, detail }, 'worker lost; its tasks will be rerun');
-      scheduler.workerLost(worker);
-      setImmediate(() => {
-        if (o.backend.alive() === 0 && scheduler.job.kind === 'running') {
-          scheduler.abort({ code: 'WORKER_LOST', message: `every worker has exited (last: ${worker}, ${detail}) and no replacement could start`, retryable: false });
-        }
-      });
-    },
-  });
-
+  let ticker: NodeJS.Timeout | undefined;
   const interrupt = () => scheduler.abort({ code: 'INTERRUPTED', message: 'the job was interrupted; nothing was committed', retryable: false });
-  if (o.signal?.aborted) interrupt();
-  o.signal?.addEventListener('abort', interrupt, { once: true });
-  const timeout = o.workerTimeoutMs ?? 60_000;
-  const ticker = setInterval(() => {
-    const now = Date.now();
-    for (const [w, t] of lastSeen) {
-      if (now - t > timeout) {
-        o.log.warn({ worker: w }, 'worker silent too long; rerunning its tasks');
-        lastSeen.delete(w);
-        scheduler.workerLost(w);
-      }
-    }
-    o.onProgress?.(progress(plan, scheduler, startedAt));
-  }, 200);
-
   try {
+    await o.backend.start({
+      url, token, runId: plan.runId, replicas: plan.job.workers.replicas, threads: plan.job.workers.threads, env: o.workerEnv ?? {},
+      onSpawn: (worker) => o.log.debug({ worker }, 'worker launched'),
+      onExit: (worker, expected, detail) => {
+        lastSeen.delete(worker);
+        if (expected || scheduler.job.kind !== 'running') return;
+        o.log.warn({ worker, detail }, 'worker lost; its tasks will be rerun');
+        scheduler.workerLost(worker);
+        setImmediate(() => {
+          if (o.backend.alive() === 0 && scheduler.job.kind === 'running') {
+            scheduler.abort({ code: 'WORKER_LOST', message: `every worker has exited (last: ${worker}, ${detail}) and no replacement could start`, retryable: false });
+          }
+        });
+      },
+    });
+
+    if (o.signal?.aborted) interrupt();
+    o.signal?.addEventListener('abort', interrupt, { once: true });
+    const timeout = o.workerTimeoutMs ?? 60_000;
+    ticker = setInterval(() => {
+      const now = Date.now();
+      for (const [w, t] of lastSeen) {
+        if (now - t > timeout) {
+          o.log.warn({ worker: w }, 'worker silent too long; rerunning its tasks');
+          lastSeen.delete(w);
+          scheduler.workerLost(w);
+        }
+      }
+      o.onProgress?.(progress(plan, scheduler, startedAt));
+    }, 200);
     await done;
     shuttingDown = true;
     o.onProgress?.(progress(plan, scheduler, startedAt));

@@ -34,6 +34,7 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
         lastContact = Date.now();
         return r;
       } catch (e) {
+        if (e instanceof RefusedError) throw e; // 4xx (e.g. a wrong token): retrying cannot help
         if (Date.now() - lastContact > UNREACHABLE_MS) throw new Error(`coordinator ${o.coordinator} unreachable: ${(e as Error).message}`);
         await new Promise((r) => setTimeout(r, 250));
       }
@@ -87,6 +88,9 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
   }
 }
 
+/** The coordinator said no (4xx); distinct from it being unreachable or failing (retried). */
+class RefusedError extends Error {}
+
 /** POSTs JSON and returns the JSON answer (node:http: no fetch/undici start-up cost). */
 function postJson(agent: http.Agent, url: string, token: string, body: object): Promise<Record<string, unknown>> {
   const data = Buffer.from(JSON.stringify(body));
@@ -102,7 +106,9 @@ function postJson(agent: http.Agent, url: string, token: string, body: object): 
       res.on('end', () => {
         try {
           const json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
-          if (res.statusCode !== 200) reject(new Error(`coordinator answered ${res.statusCode}: ${String(json.error)}`));
+          const status = res.statusCode ?? 0;
+          if (status >= 400 && status < 500) reject(new RefusedError(`coordinator refused the request (${status}): ${String(json.error)}`));
+          else if (status !== 200) reject(new Error(`coordinator answered ${status}: ${String(json.error)}`));
           else resolve(json);
         } catch (e) {
           reject(e);

@@ -39,3 +39,26 @@ test('requests without the job token, or with a wrong one, are refused; with it,
     await server.close();
   }
 });
+
+test('a worker with a wrong token is refused and exits at once with a clear error', async () => {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const s = scheduler();
+  const server = new CoordinatorServer(s, 'right-token', pino({ level: 'silent' }), { onSeen: () => undefined, shuttingDown: () => false });
+  const url = await server.listen();
+  try {
+    const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+    const child = spawn(process.execPath, [main, 'worker', '--coordinator', url, '--id', 'intruder'], { env: { ...process.env, KINDLING_TOKEN: 'wrong-token' } });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const started = Date.now();
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    assert.equal(code, 1, err);
+    assert.match(err, /coordinator refused the request \(401\): missing or wrong job token/);
+    assert.doesNotMatch(err, /wrong-token|right-token/, 'no token in the error');
+    assert.ok(Date.now() - started < 10_000, 'no retrying for the unreachable timeout');
+    assert.equal(s.tasks[0][0].kind, 'pending');
+  } finally {
+    await server.close();
+  }
+});
