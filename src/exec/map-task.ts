@@ -29,6 +29,8 @@ export async function runMapTask(task: MapTask): Promise<MapResult> {
     chunkSize: 1 << 20,
     batchRows: 8192,
   });
+  // Aggregates often share a condition (views and viewers: event_type = 'view'): evaluate each once per batch.
+  const whereKeys = q.aggregates.map((a) => (a.where ? JSON.stringify(a.where) : ''));
   let records = 0;
   for (;;) {
     const next = await reader.next();
@@ -66,17 +68,16 @@ export async function runMapTask(task: MapTask): Promise<MapResult> {
       if (keyBufs[c].length < rows) keyBufs[c] = new Float64Array(Math.max(rows, 1024));
       return keyValues(v, rows, keyBufs[c]);
     });
-    agg.update(keys, rows, aggInputs(q, cols, rows));
+    agg.update(keys, rows, aggInputs(q, whereKeys, cols, rows));
   }
 }
 
-function aggInputs(q: AggregateQuery, cols: Columns, rows: number): AggInput[] {
-  // Several aggregates usually share a condition (views, viewers: event_type = 'view'): evaluate each once.
+function aggInputs(q: AggregateQuery, whereKeys: string[], cols: Columns, rows: number): AggInput[] {
   const masks = new Map<string, Uint8Array>();
-  return q.aggregates.map((a) => {
+  return q.aggregates.map((a, j) => {
     let mask: Uint8Array | null = null;
     if (a.where) {
-      const key = JSON.stringify(a.where);
+      const key = whereKeys[j];
       mask = masks.get(key) ?? asMask(evaluate(a.where, cols, rows), rows);
       masks.set(key, mask);
     }
