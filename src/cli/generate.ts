@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { generateEvents, type GenerateResult } from '../gen/generate.js';
+import { configureStorage } from '../storage/index.js';
 
 /** Parses a count: 1000000, 1_000_000, 1e6, 500k, 2M. */
 export function parseCount(value: string): number {
@@ -49,13 +50,16 @@ export function registerGenerate(program: Command): void {
         '(views, carts, purchases) as CSV files. Seeded and deterministic: the same options ' +
         'give byte-identical files, and the rows do not depend on --files.',
     )
-    .requiredOption('--out <dir>', 'output directory (a local path or file:// URI)')
+    .requiredOption('--out <dir>', 'output directory (a local path, file:// or s3:// URI)')
+    .option('--endpoint <url>', 'S3 endpoint for an s3:// --out (default AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)')
+    .option('--region <region>', 'S3 region (default AWS_REGION, else us-east-1)')
     .option('--rows <n>', 'total rows over all files (accepts 1e6, 2_000_000, 500k, 2M)', parseCount, 1_000_000)
     .option('--files <n>', 'number of files to split the rows into', parseCount, 1)
     .option('--seed <n>', 'random seed; the same seed gives the same data', parseSeed, 1)
     .option('--gzip', 'write gzip-compressed .csv.gz files', false)
     .addHelpText('after', HELP_AFTER)
-    .action(async (opts: { out: string; rows: number; files: number; seed: number; gzip: boolean }) => {
+    .action(async (opts: { out: string; rows: number; files: number; seed: number; gzip: boolean; endpoint?: string; region?: string }) => {
+      configureStorage({ endpoint: opts.endpoint, region: opts.region });
       const tty = process.stderr.isTTY === true;
       let shown = -1;
       const onProgress = tty
@@ -68,7 +72,7 @@ export function registerGenerate(program: Command): void {
         : undefined;
       let result: GenerateResult;
       try {
-        result = await generateEvents({ ...opts, onProgress });
+        result = await generateEvents({ rows: opts.rows, files: opts.files, seed: opts.seed, out: opts.out, gzip: opts.gzip, onProgress });
       } finally {
         if (tty) process.stderr.write('\r\x1b[K');
       }

@@ -72,7 +72,13 @@ export async function commit(plan: PhysicalPlan, maps: MapResult[], reduces: Red
     },
     workers,
   };
-  await out.write(out.join(base, SUCCESS), JSON.stringify(manifest, null, 2) + '\n');
+  // Create-if-absent: of two runs committing into one output at once, exactly one wins.
+  if (!(await out.writeIfAbsent(out.join(base, SUCCESS), JSON.stringify(manifest, null, 2) + '\n'))) {
+    throw new KindlingError('OUTPUT_EXISTS', `another run committed ${base} at the same time`, {
+      place: { file: out.join(base, SUCCESS) },
+      hint: 'give concurrent jobs different spec.output.uri values',
+    });
+  }
   return manifest;
 }
 

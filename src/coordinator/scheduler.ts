@@ -62,7 +62,8 @@ export class Scheduler extends EventEmitter {
 
   private build(stage: number, partition: number, attempt: number): Task {
     const plan = this.plan;
-    const id = { stage, partition, attempt };
+    const { endpoint, region, forcePathStyle } = plan.job.storage;
+    const id = { stage, partition, attempt, storage: { endpoint, region, forcePathStyle } };
     if (plan.stages[stage].kind === 'map') {
       const store = storeFor(plan.shuffleUri);
       return {

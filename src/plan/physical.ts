@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { KindlingError } from '../common/errors.js';
 import type { Job } from '../spec/load.js';
-import { storeFor, type ObjectInfo } from '../storage/index.js';
+import { configureStorage, storeFor, type ObjectInfo } from '../storage/index.js';
 import { hasGlob } from '../storage/glob.js';
 import type { CsvSplit } from '../formats/csv/split-reader.js';
 import { analyses } from '../analyses/index.js';
@@ -55,7 +55,7 @@ export function computeSplits(files: ObjectInfo[], splitSize: number, header: bo
     for (let i = 0; i < n; i++) {
       const start = Math.floor((f.size * i) / n);
       const end = i === n - 1 ? f.size : Math.floor((f.size * (i + 1)) / n);
-      splits.push({ uri: f.uri, start, end, fileSize: f.size, gzip, header });
+      splits.push({ uri: f.uri, start, end, fileSize: f.size, gzip, header, etag: f.etag || undefined });
     }
   }
   return splits;
@@ -63,6 +63,7 @@ export function computeSplits(files: ObjectInfo[], splitSize: number, header: bo
 
 export async function physicalPlan(job: Job, opts: { runId?: string } = {}): Promise<PhysicalPlan> {
   const query = logicalPlan(job);
+  configureStorage(job.storage);
   const store = storeFor(job.input.uri);
   // A directory is read for its *.csv and *.csv.gz files; a file or glob names exactly what to read.
   const exact = hasGlob(job.input.uri) || (await store.head(job.input.uri)) !== undefined;

@@ -13,9 +13,17 @@ export interface TaskId {
   attempt: number;
 }
 
+/** Where S3 is, for the worker running a task (never credentials). */
+export interface TaskStorage {
+  endpoint?: string;
+  region?: string;
+  forcePathStyle?: boolean;
+}
+
 export interface MapTask extends TaskId {
   kind: 'map';
   runId: string;
+  storage: TaskStorage;
   split: CsvSplit;
   query: AggregateQuery;
   partitions: number;
@@ -26,6 +34,7 @@ export interface MapTask extends TaskId {
 export interface ReduceTask extends TaskId {
   kind: 'reduce';
   runId: string;
+  storage: TaskStorage;
   query: AggregateQuery;
   /** This partition's byte range in every map output. */
   inputs: { uri: string; start: number; end: number }[];

@@ -11,6 +11,8 @@ export interface Job {
   namespace?: string;
   analysis: Analysis;
   params: Record<string, unknown>;
+  /** S3 settings (no credentials: those come from the environment, a profile or, in the cluster, a Secret). */
+  storage: { endpoint?: string; region?: string; forcePathStyle?: boolean; credentialsSecret?: string };
   input: { uri: string; format: 'csv'; splitSize: number; header: boolean };
   output: { uri: string; compression: Compression; overwrite: boolean };
   shuffle: { partitions: number; uri?: string };
@@ -85,6 +87,7 @@ export function resolveJob(raw: unknown, source?: string): Job {
     namespace: doc.metadata.namespace,
     analysis: s.analysis,
     params: (s.params ?? {}) as Record<string, unknown>,
+    storage: { ...s.storage },
     input: { uri: s.input.uri, format: s.input.format, splitSize: parseSize(s.input.splitSize ?? DEFAULTS.splitSize), header: s.input.header ?? true },
     output: { uri: s.output.uri, compression: s.output.compression ?? DEFAULTS.compression, overwrite: s.output.overwrite ?? false },
     shuffle: { partitions: s.shuffle?.partitions ?? DEFAULTS.partitions, uri: s.shuffle?.uri },

@@ -26,7 +26,7 @@ const CompressionSchema = Type.Union([Type.Literal('zstd'), Type.Literal('snappy
 
 export const InputSchema = Type.Object(
   {
-    uri: Type.String({ minLength: 1, description: 'a file, directory, glob or file:// URI; .gz files are gzip CSV' }),
+    uri: Type.String({ minLength: 1, description: 'a file, directory, glob, file:// or s3:// URI; .gz files are gzip CSV' }),
     format: Type.Union([Type.Literal('csv')], { description: 'input format (plain or .gz CSV)' }),
     splitSize: Type.Optional(SizeSchema),
     header: Type.Optional(Type.Boolean({ description: 'the files start with a header line (default true)' })),
@@ -36,7 +36,7 @@ export const InputSchema = Type.Object(
 
 export const OutputSchema = Type.Object(
   {
-    uri: Type.String({ minLength: 1, description: 'a directory (path or file:// URI)' }),
+    uri: Type.String({ minLength: 1, description: 'a directory: a path, file:// or s3:// URI' }),
     compression: Type.Optional(CompressionSchema),
     overwrite: Type.Optional(Type.Boolean({ description: 'replace a committed output (default false)' })),
   },
@@ -47,6 +47,16 @@ export const ShuffleSchema = Type.Object(
   {
     partitions: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: 'reduce tasks (default 8)' })),
     uri: Type.Optional(Type.String({ minLength: 1, description: 'where shuffle files go (default <output>/_shuffle/<run>)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const StorageSchema = Type.Object(
+  {
+    endpoint: Type.Optional(Type.String({ pattern: '^https?://', description: 'an S3 endpoint URL, e.g. http://minio:9000 (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS S3)' })),
+    region: Type.Optional(Type.String({ minLength: 1, description: 'the S3 region (default AWS_REGION, else us-east-1)' })),
+    forcePathStyle: Type.Optional(Type.Boolean({ description: 'path-style bucket addressing (default: true when an endpoint is set)' })),
+    credentialsSecret: Type.Optional(Type.String({ minLength: 1, description: 'in the cluster: a Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; locally the environment or profile is used' })),
   },
   { additionalProperties: false },
 );
@@ -63,6 +73,7 @@ export const JobSpecSchema = Type.Object(
   {
     analysis: AnalysisSchema,
     params: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'per-analysis parameters' })),
+    storage: Type.Optional(StorageSchema),
     input: InputSchema,
     output: OutputSchema,
     shuffle: Type.Optional(ShuffleSchema),

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { KindlingError } from '../common/errors.js';
-import type { ObjectInfo, ObjectStore } from './store.js';
+import type { ObjectInfo, ObjectStore, ReadOptions } from './store.js';
 import { globToRegExp, hasGlob } from './glob.js';
 
 /** Local filesystem store. URIs are paths (absolute or relative to the cwd) or file:// URIs. */
@@ -60,10 +60,11 @@ export class LocalStore implements ObjectStore {
     return { uri, size: f.size, etag: `${f.mtimeMs}-${f.size}` };
   }
 
-  async readRange(uri: string, start: number, end: number): Promise<Uint8Array> {
+  async readRange(uri: string, start: number, end: number, opts?: ReadOptions): Promise<Uint8Array> {
     const fh = await this.open(uri);
     try {
       const st = await fh.stat();
+      checkEtag(uri, st, opts);
       const stop = Math.min(end, st.size);
       if (stop <= start) return new Uint8Array(0);
       const buf = Buffer.allocUnsafe(stop - start);
@@ -79,9 +80,14 @@ export class LocalStore implements ObjectStore {
     }
   }
 
-  async *readStream(uri: string, start = 0, chunkSize = 4 << 20): AsyncIterable<Uint8Array> {
+  async *readStream(uri: string, start = 0, chunkSize = 4 << 20, opts?: ReadOptions): AsyncIterable<Uint8Array> {
     const p = this.toPath(uri);
-    await this.open(uri).then((fh) => fh.close()); // clear error for a missing file
+    const fh = await this.open(uri); // a clear error for a missing file
+    try {
+      checkEtag(uri, await fh.stat(), opts);
+    } finally {
+      await fh.close();
+    }
     for await (const chunk of createReadStream(p, { start, highWaterMark: chunkSize })) yield chunk as Buffer;
   }
 
@@ -145,6 +151,12 @@ export class LocalStore implements ObjectStore {
       return new KindlingError('INPUT_NOT_FOUND', `no such file: ${uri}`, { place: { file: uri }, hint: 'check the path' });
     }
     return new KindlingError('STORAGE', `cannot read ${uri}: ${(e as Error).message}`, { retryable: true, place: { file: uri }, cause: e });
+  }
+}
+
+function checkEtag(uri: string, st: { mtimeMs: number; size: number }, opts?: ReadOptions): void {
+  if (opts?.etag && opts.etag !== `${st.mtimeMs}-${st.size}`) {
+    throw new KindlingError('INPUT_CHANGED', `${uri} changed since the job was planned`, { place: { file: uri }, hint: 'rerun the job once the input is stable' });
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The ObjectStore interface: everything kindling reads and writes goes through it, so the
- * local disk (now) and S3 (next) are interchangeable. Keys are URIs as the user wrote them
- * (a local path or file:// URI for LocalStore).
+ * local disk and S3 are interchangeable. Keys are URIs as the user wrote them (a local path
+ * or file:// URI for LocalStore, s3://bucket/key for S3Store).
  */
 export interface ObjectInfo {
   uri: string;
@@ -10,15 +10,20 @@ export interface ObjectInfo {
   etag: string;
 }
 
+/** Read options: `etag` pins the version planned; a changed object is INPUT_CHANGED. */
+export interface ReadOptions {
+  etag?: string;
+}
+
 export interface ObjectStore {
   readonly scheme: string;
   /** Objects under a prefix (a directory), or matching a glob, or the single object named. Sorted by uri. */
   list(uriOrGlob: string): Promise<ObjectInfo[]>;
   head(uri: string): Promise<ObjectInfo | undefined>;
   /** Bytes [start, end) of an object (end exclusive, clamped to the size). */
-  readRange(uri: string, start: number, end: number): Promise<Uint8Array>;
+  readRange(uri: string, start: number, end: number, opts?: ReadOptions): Promise<Uint8Array>;
   /** A stream of the whole object from `start`, in chunks. */
-  readStream(uri: string, start?: number, chunkSize?: number): AsyncIterable<Uint8Array>;
+  readStream(uri: string, start?: number, chunkSize?: number, opts?: ReadOptions): AsyncIterable<Uint8Array>;
   readAll(uri: string): Promise<Uint8Array>;
   /** Writes atomically: readers see the old object or the whole new one, never a part. */
   write(uri: string, data: Uint8Array | string): Promise<void>;

@@ -52,7 +52,7 @@ test('a wrong enum names the field path and the allowed values', () => {
 
 test('unknown analyses, unknown fields, wrong types and bad sizes are rejected with paths', () => {
   assert.match(errorOf(() => loadJob(base.replace('analysis: price-sensitivity', 'analysis: funnel'))).message, /spec\.analysis: must be one of price-sensitivity, engagement, top-category-brand/);
-  assert.match(errorOf(() => loadJob(base + '  colour: red\n')).message, /spec\.colour: unknown field; allowed: analysis, params, input/);
+  assert.match(errorOf(() => loadJob(base + '  colour: red\n')).message, /spec\.colour: unknown field; allowed: analysis, params, storage, input/);
   assert.match(errorOf(() => loadJob(base, { sets: ['spec.workers.replicas=two'] })).message, /spec\.workers\.replicas: must be an integer \(got "two"\)/);
   assert.match(errorOf(() => loadJob(base, { sets: ['spec.workers.replicas=0'] })).message, /spec\.workers\.replicas: must be >= 1/);
   assert.match(errorOf(() => loadJob(base, { sets: ['spec.input.splitSize=64 parsecs'] })).message, /spec\.input\.splitSize: must be bytes, or a size such as 64MiB/);

@@ -29,6 +29,8 @@ export interface CsvSplit {
   header: boolean;
   /** A record boundary known to be right (>= start); reading begins there without searching. */
   firstRecordOffset?: number;
+  /** The object's version when the job was planned: a changed file fails with INPUT_CHANGED. */
+  etag?: string;
 }
 
 export interface SplitSummary {
@@ -105,7 +107,7 @@ export async function* readCsvSplit(store: ObjectStore, split: CsvSplit, opts: S
   const win = new Window(readFrom);
   let rawBytes = 0;
   const counted = (async function* () {
-    for await (const c of store.readStream(file, readFrom, chunkSize)) {
+    for await (const c of store.readStream(file, readFrom, chunkSize, { etag: split.etag })) {
       rawBytes += c.length;
       if (readFrom + rawBytes > split.fileSize) throw changed(file, split.fileSize, 'grew');
       yield c;

@@ -8,6 +8,7 @@ import { runMapTask } from '../../exec/map-task.js';
 import { runReduceTask } from '../../exec/reduce-task.js';
 import type { Task, TaskResult } from '../../plan/tasks.js';
 import { initParquet } from '../../formats/parquet.js';
+import { configureStorage } from '../../storage/index.js';
 
 // Load the Parquet writer (Arrow + wasm, ~100 ms) in the background while map tasks run,
 // so the first reduce task does not pay for it. A failure here resurfaces on first use.
@@ -18,6 +19,7 @@ export type TaskOutcome = { ok: true; result: TaskResult } | { ok: false; error:
 export default async function runTask(task: Task | { kind: 'warmup' }): Promise<TaskOutcome | null> {
   if (task.kind === 'warmup') return null; // loading this module in the thread was the point
   try {
+    configureStorage(task.storage);
     const result = task.kind === 'map' ? await runMapTask(task) : await runReduceTask(task);
     return { ok: true, result };
   } catch (e) {
