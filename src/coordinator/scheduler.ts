@@ -52,9 +52,9 @@ export class Scheduler extends EventEmitter {
     const stage = this.currentStage();
     if (stage >= this.tasks.length) return undefined;
     const ts = this.tasks[stage];
-    const p = ts.findIndex((t) => t.kind === 'pending');
-    if (p < 0) return undefined;
     const now = this.now();
+    const p = ts.findIndex((t) => t.kind === 'pending' && (t.notBefore ?? 0) <= now);
+    if (p < 0) return undefined;
     this.stageTimes[stage].startedAt ??= now;
     ts[p] = start(ts[p], worker, now);
     return this.build(stage, p, ts[p].attempt);
@@ -98,14 +98,14 @@ export class Scheduler extends EventEmitter {
   failed(id: TaskId, error: SerializedError): void {
     const ts = this.tasks[id.stage];
     if (!ts || this.job.kind !== 'running') return;
-    ts[id.partition] = fail(ts[id.partition], id.attempt, error, this.plan.job.maxTaskAttempts);
+    ts[id.partition] = fail(ts[id.partition], id.attempt, error, this.plan.job.maxTaskAttempts, this.now());
     this.afterFailure(id.stage, id.partition);
   }
 
   workerLost(worker: string): void {
     this.tasks.forEach((ts, stage) =>
       ts.forEach((t, p) => {
-        ts[p] = lose(t, worker, this.plan.job.maxTaskAttempts);
+        ts[p] = lose(t, worker, this.plan.job.maxTaskAttempts, this.now());
         if (t !== ts[p]) this.afterFailure(stage, p);
       }),
     );
@@ -120,6 +120,8 @@ export class Scheduler extends EventEmitter {
 
   private afterFailure(stage: number, p: number): void {
     const t = this.tasks[stage][p];
+    // Wake waiting workers when a backed-off retry becomes due.
+    if (t.kind === 'pending' && t.notBefore !== undefined) setTimeout(() => this.emit('change'), Math.max(0, t.notBefore - this.now())).unref();
     if (t.kind === 'failed') {
       const name = taskName(this.plan.runId, { stage, partition: p, attempt: t.attempt });
       const where = this.plan.stages[stage].kind === 'map' ? ` on split ${describeSplit(this.plan, p)}` : ` on partition ${p}`;

@@ -56,11 +56,15 @@ test('map tasks first, reduce tasks only after every map succeeded, then done', 
 });
 
 test('a stale or duplicate result changes nothing', () => {
-  const s = new Scheduler(plan(), () => 0);
+  let now = 0;
+  const s = new Scheduler(plan(), () => now);
   const t = s.assign('w1')!;
   s.failed(t, { code: 'STORAGE', message: 'flaky', retryable: true });
   s.complete(t, mapResult(0)); // late result from the failed attempt 0
   assert.equal(s.tasks[0][0].kind, 'pending');
+  s.assign('w2');
+  s.assign('w2'); // the other two splits
+  now = 10_000;
   const again = s.assign('w2')!;
   assert.equal(again.attempt, 1);
   s.complete(again, mapResult(0));
@@ -68,10 +72,17 @@ test('a stale or duplicate result changes nothing', () => {
   assert.equal(s.tasks[0][0].kind, 'succeeded');
 });
 
-test('a retryable failure is retried up to maxTaskAttempts, then the job fails naming task and split', () => {
-  const s = new Scheduler(plan(2), () => 0);
+test('a retryable failure is retried after a backoff, up to maxTaskAttempts, then the job fails naming task and split', () => {
+  let now = 0;
+  const s = new Scheduler(plan(2), () => now);
   const a0 = s.assign('w1')!;
   s.failed(a0, { code: 'STORAGE', message: 'disk hiccup', retryable: true });
+  assert.equal(s.assign('w1')!.partition, 1, 'the failed split waits; others go first');
+  s.assign('w1');
+  assert.equal(s.assign('w1'), undefined, 'nothing due yet');
+  now = 499;
+  assert.equal(s.assign('w1'), undefined, 'the backoff is 500 ms');
+  now = 500;
   const a1 = s.assign('w1')!;
   assert.equal(a1.partition, 0);
   assert.equal(a1.attempt, 1);
@@ -90,12 +101,15 @@ test('a non-retryable failure fails the job at once', () => {
 });
 
 test('a lost worker\'s running tasks are rerun elsewhere', () => {
-  const s = new Scheduler(plan(), () => 0);
+  let now = 0;
+  const s = new Scheduler(plan(), () => now);
   const t0 = s.assign('w1')!;
   const t1 = s.assign('w2')!;
   s.workerLost('w1');
   assert.equal(s.tasks[0][t0.partition].kind, 'pending');
   assert.equal(s.tasks[0][t1.partition].kind, 'running');
+  s.assign('w2'); // split 2
+  now = 1000;
   const again = s.assign('w2')!;
   assert.deepEqual([again.partition, again.attempt], [t0.partition, 1]);
 });
