@@ -9,6 +9,7 @@ import { KindlingError } from '../common/errors.js';
 import type { PhysicalPlan } from '../plan/physical.js';
 import { pad5, type MapResult, type ReduceResult } from '../plan/tasks.js';
 import { storeFor } from '../storage/index.js';
+import { add as addIo, type IoStats } from '../storage/stats.js';
 import type { StageStatus } from './scheduler.js';
 
 export interface Manifest {
@@ -18,6 +19,8 @@ export interface Manifest {
   committedAt: string;
   tables: Record<string, { rows: number; columns: string[]; files: { path: string; rows: number; bytes: number }[] }>;
   counters: { inputFiles: number; inputBytes: number; inputRows: number; rejectedRows: number; shuffleBytes: number; outputRows: number };
+  /** Object-store traffic of the tasks (S3 requests and bytes; 0 for local disk). */
+  storage: IoStats;
   timings: { totalMs: number; stages: { stage: number; kind: string; tasks: number; ms: number }[] };
   /** Each worker's peak resident memory. */
   workers: { id: string; peakRssBytes: number }[];
@@ -66,6 +69,7 @@ export async function commit(plan: PhysicalPlan, maps: MapResult[], reduces: Red
       shuffleBytes: maps.reduce((s, m) => s + m.shuffleBytes, 0),
       outputRows,
     },
+    storage: [...maps, ...reduces].reduce((a, r) => addIo(a, r.io), { requests: 0, bytesRead: 0, bytesWritten: 0 }),
     timings: {
       totalMs: Date.now() - startedAt,
       stages: stages.map((s) => ({ stage: s.id, kind: s.kind, tasks: s.total, ms: (s.finishedAt ?? 0) - (s.startedAt ?? 0) })),

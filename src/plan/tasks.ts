@@ -6,6 +6,7 @@
 import type { CsvSplit } from '../formats/csv/split-reader.js';
 import type { Compression } from '../exec/table.js';
 import type { AggregateQuery } from './logical.js';
+import type { IoStats } from '../storage/stats.js';
 
 export interface TaskId {
   stage: number;
@@ -57,6 +58,8 @@ export interface MapResult {
   firstRecordOffset: number;
   endOffset: number;
   ms: number;
+  /** Object-store traffic of the task (S3 requests and bytes). */
+  io?: IoStats;
 }
 
 export interface ReduceResult {
@@ -66,6 +69,7 @@ export interface ReduceResult {
   bytes: number;
   groups: number;
   ms: number;
+  io?: IoStats;
 }
 
 export type TaskResult = MapResult | ReduceResult;

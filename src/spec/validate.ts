@@ -50,6 +50,7 @@ function walk(s: Schema, v: unknown, path: string, out: SpecIssue[]): void {
         if (obj[req] === undefined) out.push({ path: join(path, req), message: 'is required' });
       }
       for (const [k, val] of Object.entries(obj)) {
+        if (val === undefined) continue; // an undefined property is an absent one
         const child = props[k];
         if (child) walk(child, val, join(path, k), out);
         else if (s.patternProperties) {

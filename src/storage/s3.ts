@@ -17,6 +17,7 @@ import { KindlingError } from '../common/errors.js';
 import { globToRegExp, hasGlob } from './glob.js';
 import type { ObjectInfo, ObjectStore, ReadOptions } from './store.js';
 import { s3Error } from './s3-errors.js';
+import { ioStats } from './stats.js';
 
 export interface S3Options {
   endpoint?: string;
@@ -47,6 +48,9 @@ export class S3Store implements ObjectStore {
   }
 
   private client(): Promise<{ sdk: Sdk; client: S3Client }> {
+    // The SDK warns on every process that it will want Node 22 from 2027; kindling's engines
+    // field says the same to users once, so keep it out of every worker's stderr.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.sdk ??= import('@aws-sdk/client-s3').then((sdk) => {
       const agent = { keepAlive: true, maxSockets: 32 };
       const client = new sdk.S3Client({
@@ -64,6 +68,7 @@ export class S3Store implements ObjectStore {
   /** Sends one command; SDK errors become KindlingErrors naming the URI and operation. */
   private async send<T>(uri: string, op: string, make: (sdk: Sdk) => object): Promise<T> {
     const { sdk, client } = await this.client();
+    ioStats.requests++;
     try {
       return (await client.send(make(sdk) as never)) as T;
     } catch (e) {
@@ -127,7 +132,9 @@ export class S3Store implements ObjectStore {
     if (end <= start) return new Uint8Array(0);
     try {
       const r = await this.get(uri, `bytes=${start}-${end - 1}`, opts);
-      return r.Body ? await r.Body.transformToByteArray() : new Uint8Array(0);
+      const bytes = r.Body ? await r.Body.transformToByteArray() : new Uint8Array(0);
+      ioStats.bytesRead += bytes.byteLength;
+      return bytes;
     } catch (e) {
       // A range starting at or past the end of the object is empty, as for files.
       if (e instanceof KindlingError && /InvalidRange/.test(e.message)) return new Uint8Array(0);
@@ -136,29 +143,44 @@ export class S3Store implements ObjectStore {
   }
 
   async *readStream(uri: string, start = 0, _chunkSize?: number, opts?: ReadOptions): AsyncIterable<Uint8Array> {
-    let r;
-    try {
-      r = await this.get(uri, start > 0 ? `bytes=${start}-` : undefined, opts);
-    } catch (e) {
-      if (e instanceof KindlingError && /InvalidRange/.test(e.message)) return;
-      throw e;
-    }
-    if (!r.Body) return;
-    try {
-      for await (const chunk of r.Body) yield chunk;
-    } catch (e) {
-      throw s3Error(e, uri, 'GetObject (reading the body)', this.describe());
+    // With an end hint, ask for a bounded range (the hint plus 1 MiB) and fetch the rest only
+    // if the reader keeps going: the server does not read and send bytes nobody consumes.
+    let pos = start;
+    let stop = opts?.end !== undefined ? Math.max(opts.end, start) + (1 << 20) : undefined;
+    for (;;) {
+      let r;
+      try {
+        r = await this.get(uri, stop !== undefined ? `bytes=${pos}-${stop - 1}` : pos > 0 ? `bytes=${pos}-` : undefined, opts);
+      } catch (e) {
+        if (e instanceof KindlingError && /InvalidRange/.test(e.message)) return;
+        throw e;
+      }
+      if (!r.Body) return;
+      try {
+        for await (const chunk of r.Body) {
+          ioStats.bytesRead += chunk.byteLength;
+          pos += chunk.byteLength;
+          yield chunk;
+        }
+      } catch (e) {
+        throw s3Error(e, uri, 'GetObject (reading the body)', this.describe());
+      }
+      if (stop === undefined || pos < stop) return; // the object ended
+      stop = undefined; // the reader wants more than the hint: the rest in one request
     }
   }
 
   async readAll(uri: string): Promise<Uint8Array> {
     const r = await this.get(uri, undefined);
-    return r.Body ? r.Body.transformToByteArray() : new Uint8Array(0);
+    const bytes = r.Body ? await r.Body.transformToByteArray() : new Uint8Array(0);
+    ioStats.bytesRead += bytes.byteLength;
+    return bytes;
   }
 
   async write(uri: string, data: Uint8Array | string): Promise<void> {
     const { bucket, key } = parseS3(uri);
     const body = typeof data === 'string' ? Buffer.from(data) : data;
+    ioStats.bytesWritten += body.byteLength;
     if (body.byteLength <= MULTIPART_THRESHOLD) {
       await this.send(uri, 'PutObject', (s) => new s.PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
       return;
@@ -166,6 +188,7 @@ export class S3Store implements ObjectStore {
     const { client } = await this.client();
     const { Upload } = await import('@aws-sdk/lib-storage');
     // leavePartsOnError: false (the default) aborts the multipart upload on failure: no orphaned parts.
+    ioStats.requests += Math.ceil(body.byteLength / PART_SIZE) + 2; // create, parts, complete
     const upload = new Upload({ client, params: { Bucket: bucket, Key: key, Body: body }, partSize: PART_SIZE, queueSize: 4, leavePartsOnError: false });
     try {
       await upload.done();
@@ -177,6 +200,7 @@ export class S3Store implements ObjectStore {
   async writeIfAbsent(uri: string, data: Uint8Array | string): Promise<boolean> {
     const { bucket, key } = parseS3(uri);
     const body = typeof data === 'string' ? Buffer.from(data) : data;
+    ioStats.bytesWritten += body.byteLength;
     try {
       await this.send(uri, 'PutObject (if absent)', (s) => new s.PutObjectCommand({ Bucket: bucket, Key: key, Body: body, IfNoneMatch: '*' }));
       return true;

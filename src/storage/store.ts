@@ -13,6 +13,8 @@ export interface ObjectInfo {
 /** Read options: `etag` pins the version planned; a changed object is INPUT_CHANGED. */
 export interface ReadOptions {
   etag?: string;
+  /** Where the reader expects to stop (it may read a little past it): lets a store bound its requests. */
+  end?: number;
 }
 
 export interface ObjectStore {

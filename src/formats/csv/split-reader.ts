@@ -107,7 +107,7 @@ export async function* readCsvSplit(store: ObjectStore, split: CsvSplit, opts: S
   const win = new Window(readFrom);
   let rawBytes = 0;
   const counted = (async function* () {
-    for await (const c of store.readStream(file, readFrom, chunkSize, { etag: split.etag })) {
+    for await (const c of store.readStream(file, readFrom, chunkSize, { etag: split.etag, end: split.gzip ? undefined : split.end })) {
       rawBytes += c.length;
       if (readFrom + rawBytes > split.fileSize) throw changed(file, split.fileSize, 'grew');
       yield c;

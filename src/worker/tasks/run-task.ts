@@ -9,6 +9,7 @@ import { runReduceTask } from '../../exec/reduce-task.js';
 import type { Task, TaskResult } from '../../plan/tasks.js';
 import { initParquet } from '../../formats/parquet.js';
 import { configureStorage } from '../../storage/index.js';
+import { since, snapshot } from '../../storage/stats.js';
 
 // Load the Parquet writer (Arrow + wasm, ~100 ms) in the background while map tasks run,
 // so the first reduce task does not pay for it. A failure here resurfaces on first use.
@@ -20,8 +21,9 @@ export default async function runTask(task: Task | { kind: 'warmup' }): Promise<
   if (task.kind === 'warmup') return null; // loading this module in the thread was the point
   try {
     configureStorage(task.storage);
+    const before = snapshot();
     const result = task.kind === 'map' ? await runMapTask(task) : await runReduceTask(task);
-    return { ok: true, result };
+    return { ok: true, result: { ...result, io: since(before) } };
   } catch (e) {
     return { ok: false, error: serializeError(e) };
   }
