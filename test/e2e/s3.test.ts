@@ -15,6 +15,12 @@ import { S3Store } from '../../src/storage/s3.js';
 import { configureStorage } from '../../src/storage/index.js';
 import { compareWithOracle, duck } from '../helpers/oracle.js';
 import { TABLES, job, run, tempDir } from '../helpers/jobs.js';
+import { runLocal } from '../../src/cli/run.js';
+import { physicalPlan } from '../../src/plan/physical.js';
+import { Scheduler } from '../../src/coordinator/scheduler.js';
+import { runMapTask } from '../../src/exec/map-task.js';
+import { KindlingError } from '../../src/common/errors.js';
+import type { MapTask } from '../../src/plan/tasks.js';
 import { MINIO_SKIP_REASON, createBucket, startMinio, type Minio } from '../helpers/minio.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/kindling.js', import.meta.url));
@@ -105,6 +111,30 @@ spec:
     assert.ok(!everything.includes(minio.accessKeyId), 'the access key id leaked');
   });
 
+  test('--keep-shuffle keeps the run\'s shuffle objects on S3', async () => {
+    const out = 's3://results/keep';
+    const m = await runLocal(job('top-category-brand', 's3://events/gen/', out, { storage: { endpoint: minio.endpoint }, shuffle: { partitions: 2 } }), { quiet: true, keepShuffle: true });
+    const kept = await s3.list(`${out}/_shuffle/${m.runId}/`);
+    assert.equal(kept.length, 2 * m.timings.stages[0].tasks, 'a data file and an index per map task');
+    await s3.deletePrefix(`${out}/_shuffle/`);
+  });
+
+  test('an object deleted between planning and reading: INPUT_NOT_FOUND naming it', async () => {
+    await s3.write('s3://events/vanish/a.csv', readFileSync(files[0]));
+    const plan = await physicalPlan(job('engagement', 's3://events/vanish/', 's3://results/vanish', { storage: { endpoint: minio.endpoint } }));
+    await s3.delete('s3://events/vanish/a.csv');
+    const task = new Scheduler(plan).assign('w') as MapTask;
+    await assert.rejects(runMapTask(task), (e: unknown) => e instanceof KindlingError && e.code === 'INPUT_NOT_FOUND' && /s3:\/\/events\/vanish\/a\.csv/.test(e.message));
+  });
+
+  test('an object replaced between planning and reading: INPUT_CHANGED (If-Match)', async () => {
+    await s3.write('s3://events/change/a.csv', readFileSync(files[0]));
+    const plan = await physicalPlan(job('engagement', 's3://events/change/', 's3://results/change', { storage: { endpoint: minio.endpoint } }));
+    await s3.write('s3://events/change/a.csv', readFileSync(files[1]));
+    const task = new Scheduler(plan).assign('w') as MapTask;
+    await assert.rejects(runMapTask(task), (e: unknown) => e instanceof KindlingError && e.code === 'INPUT_CHANGED');
+  });
+
   test('clear errors: missing bucket, wrong credentials, unreachable endpoint', () => {
     const spec = join(dir, 'errors.yaml');
     writeFileSync(spec, `apiVersion: kindling.dev/v1alpha1
@@ -124,6 +154,9 @@ spec:
     assert.equal(creds.status, 1);
     assert.match(creds.stderr, /credentials were rejected .*AWS_ACCESS_KEY_ID/);
     assert.ok(!creds.stderr.includes('not-the-right-secret'));
+    const none = kindling({ AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '', AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'), AWS_CONFIG_FILE: join(dir, 'none') });
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /no S3 credentials found .*set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE/);
     const down = kindling({ AWS_ENDPOINT_URL: 'http://127.0.0.1:9' });
     assert.equal(down.status, 1);
     assert.match(down.stderr, /cannot reach http:\/\/127\.0\.0\.1:9 .*ECONNREFUSED/);
