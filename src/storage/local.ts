@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { KindlingError } from '../common/errors.js';
-import type { ObjectInfo, ObjectStore, ReadOptions } from './store.js';
+import { joinUri, type ObjectInfo, type ObjectStore, type ReadOptions } from './store.js';
 import { globToRegExp, hasGlob } from './glob.js';
 
 /** Local filesystem store. URIs are paths (absolute or relative to the cwd) or file:// URIs. */
@@ -15,9 +15,7 @@ export class LocalStore implements ObjectStore {
   }
 
   join(base: string, ...parts: string[]): string {
-    let out = base.replace(/\/+$/, '');
-    for (const p of parts) out += '/' + p.replace(/^\/+/, '');
-    return out;
+    return joinUri(base, ...parts);
   }
 
   async head(uri: string): Promise<ObjectInfo | undefined> {

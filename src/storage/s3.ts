@@ -15,7 +15,7 @@ import https from 'node:https';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { KindlingError } from '../common/errors.js';
 import { globToRegExp, hasGlob } from './glob.js';
-import type { ObjectInfo, ObjectStore, ReadOptions } from './store.js';
+import { joinUri, type ObjectInfo, type ObjectStore, type ReadOptions } from './store.js';
 import { s3Error } from './s3-errors.js';
 import { ioStats } from './stats.js';
 
@@ -77,9 +77,7 @@ export class S3Store implements ObjectStore {
   }
 
   join(base: string, ...parts: string[]): string {
-    let out = base.replace(/\/+$/, '');
-    for (const p of parts) out += '/' + p.replace(/^\/+/, '');
-    return out;
+    return joinUri(base, ...parts);
   }
 
   async head(uri: string): Promise<ObjectInfo | undefined> {

@@ -39,3 +39,10 @@ export interface ObjectStore {
   /** Joins a base URI and relative parts with '/'. */
   join(base: string, ...parts: string[]): string;
 }
+
+/** Joins a base URI and relative parts with single slashes (the same for every store). */
+export function joinUri(base: string, ...parts: string[]): string {
+  let out = base.replace(/\/+$/, '');
+  for (const p of parts) out += '/' + p.replace(/^\/+/, '');
+  return out;
+}

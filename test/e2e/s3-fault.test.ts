@@ -6,13 +6,14 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateEvents } from '../../src/gen/generate.js';
 import { S3Store } from '../../src/storage/s3.js';
 import { compareWithOracle, duck } from '../helpers/oracle.js';
 import { tempDir } from '../helpers/jobs.js';
+import { downloadOutput } from '../helpers/s3.js';
 import { MINIO_SKIP_REASON, createBucket, startMinio, type Minio } from '../helpers/minio.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/kindling.js', import.meta.url));
@@ -69,10 +70,7 @@ spec:
     t.diagnostic(code === 0 ? 'outcome: the job recovered (SDK and task retries) and committed' : `outcome: the job failed cleanly: ${err.trim().split('\n').pop()}`);
     if (code === 0) {
       assert.ok(committed, 'a successful job has a manifest');
-      const local = join(dir, 'dl');
-      mkdirSync(join(local, 'top_users'), { recursive: true });
-      const manifest = JSON.parse(Buffer.from(await s3.readAll('s3://results/fault/_SUCCESS')).toString('utf8'));
-      for (const f of manifest.tables.top_users.files) writeFileSync(join(local, f.path), await s3.readAll(`s3://results/fault/${f.path}`));
+      const local = await downloadOutput(s3, 's3://results/fault', 'top_users', join(dir, 'dl'));
       const r = await compareWithOracle(await duck(), 'engagement', files, local, 'top_users');
       assert.deepEqual(r.mismatches, [], 'output after the fault equals DuckDB');
       assert.equal(r.actual, r.expected);

@@ -6,7 +6,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -21,6 +21,7 @@ import { Scheduler } from '../../src/coordinator/scheduler.js';
 import { runMapTask } from '../../src/exec/map-task.js';
 import { KindlingError } from '../../src/common/errors.js';
 import type { MapTask } from '../../src/plan/tasks.js';
+import { downloadOutput } from '../helpers/s3.js';
 import { MINIO_SKIP_REASON, createBucket, startMinio, type Minio } from '../helpers/minio.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/kindling.js', import.meta.url));
@@ -53,14 +54,7 @@ describe('jobs on MinIO', async () => {
     await minio.dispose();
   });
 
-  /** Copies a committed S3 output (as its manifest lists it) to a local directory. */
-  async function download(uri: string, table: string): Promise<string> {
-    const local = join(dir, 'dl', `${table}-${Math.random().toString(36).slice(2)}`);
-    const manifest = JSON.parse(Buffer.from(await s3.readAll(`${uri}/_SUCCESS`)).toString('utf8'));
-    mkdirSync(join(local, table), { recursive: true });
-    for (const f of manifest.tables[table].files) writeFileSync(join(local, f.path), await s3.readAll(`${uri}/${f.path}`));
-    return local;
-  }
+  const download = (uri: string, table: string) => downloadOutput(s3, uri, table, join(dir, 'dl', `${table}-${Math.random().toString(36).slice(2)}`));
 
   for (const analysis of Object.keys(TABLES)) {
     test(`${analysis}: input, shuffle and output on MinIO equal DuckDB; the shuffle prefix is deleted`, async () => {
