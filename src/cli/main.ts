@@ -17,6 +17,7 @@ if (process.argv[2] === 'worker') {
   (await import('./generate.js')).registerGenerate(program);
   (await import('./demo.js')).registerDemo(program);
   (await import('./head.js')).registerHead(program);
+  (await import('./crd.js')).registerCrd(program);
   (await import('./worker.js')).registerWorker(program);
 }
 

@@ -87,3 +87,15 @@ test('sizes', () => {
   assert.equal(parseSize('100'), 100);
   assert.equal(parseSize(4096), 4096);
 });
+
+test('every example job spec validates and plans', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  const dir = fileURLToPath(new URL('../../../examples/', import.meta.url));
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+  assert.ok(files.length >= 4);
+  for (const f of files) {
+    const job = loadJob(readFileSync(dir + f, 'utf8'), { source: f });
+    assert.ok(logicalPlan(job).output.length > 0, f);
+  }
+});

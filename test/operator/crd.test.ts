@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { crdYaml } from '../../src/cli/crd.js';
+import { kindlingJobCrd } from '../../src/operator/crd.js';
+
+const CHART_CRD = fileURLToPath(new URL('../../../charts/kindling/crds/kindlingjobs.kindling.dev.yaml', import.meta.url));
+
+test('the chart\'s CRD is the one generated from the job spec schema (regenerate: kindling crd > charts/kindling/crds/kindlingjobs.kindling.dev.yaml)', () => {
+  assert.equal(readFileSync(CHART_CRD, 'utf8'), crdYaml());
+});
+
+test('the CRD schema is structural: enums, int-or-string sizes, free-form params, no anyOf or additionalProperties', () => {
+  const crd = kindlingJobCrd() as { spec: { versions: { schema: { openAPIV3Schema: { properties: { spec: Record<string, any> } } } }[] } };
+  const spec = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec;
+  assert.deepEqual(spec.properties.analysis.enum, ['price-sensitivity', 'engagement', 'top-category-brand']);
+  assert.equal(spec.properties.input.properties.splitSize['x-kubernetes-int-or-string'], true);
+  assert.equal(spec.properties.params['x-kubernetes-preserve-unknown-fields'], true);
+  assert.deepEqual(spec.required, ['analysis', 'input', 'output']);
+  const text = JSON.stringify(crd);
+  assert.doesNotMatch(text, /"anyOf"|"additionalProperties"|"const"|"patternProperties"/);
+});
