@@ -88,14 +88,17 @@ test('sizes', () => {
   assert.equal(parseSize(4096), 4096);
 });
 
-test('every example job spec validates and plans', async () => {
+test('every example job spec (examples/ and k8s/examples/) validates and plans', async () => {
   const { readdirSync, readFileSync } = await import('node:fs');
   const { fileURLToPath } = await import('node:url');
-  const dir = fileURLToPath(new URL('../../../examples/', import.meta.url));
-  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
-  assert.ok(files.length >= 4);
-  for (const f of files) {
-    const job = loadJob(readFileSync(dir + f, 'utf8'), { source: f });
-    assert.ok(logicalPlan(job).output.length > 0, f);
+  let count = 0;
+  for (const rel of ['../../../examples/', '../../../k8s/examples/']) {
+    const dir = fileURLToPath(new URL(rel, import.meta.url));
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
+      const job = loadJob(readFileSync(dir + f, 'utf8'), { source: f });
+      assert.ok(logicalPlan(job).output.length > 0, f);
+      count++;
+    }
   }
+  assert.ok(count >= 7, `found ${count} examples`);
 });
