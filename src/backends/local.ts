@@ -68,10 +68,4 @@ export class LocalBackend implements Backend {
     );
     await Promise.all(waits);
   }
-
-  /** Ends every worker at once (failure paths). */
-  kill(): void {
-    this.stopping = true;
-    for (const p of this.procs.values()) p.kill('SIGKILL');
-  }
 }

@@ -8,7 +8,7 @@ const i32 = new Int32Array(f64.buffer);
 
 /** 32-bit hash of a number's exact value (integers in int32 range take the fast path). */
 export function hashNumber(v: number): number {
-  if ((v | 0) === v) return v;
+  if ((v | 0) === v) return v | 0; // also turns -0 into 0
   f64[0] = v !== v ? NaN : v; // one canonical NaN
   return i32[0] ^ Math.imul(i32[1], 0x27d4eb2d);
 }

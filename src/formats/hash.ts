@@ -96,18 +96,3 @@ export function hashString(s: string): number {
   const { bytes, length } = utf8Encode(s);
   return hashBytes(bytes, 0, length);
 }
-
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-
-/**
- * Combines a hash with a number, hashing its exact value: int32 values as one word, every other
- * number (larger safe integers, doubles) by its IEEE-754 bits. 0 and -0 hash alike (they are
- * equal), and every NaN hashes alike. Returns an unsigned 32-bit hash.
- */
-export function mixInt(h: number, v: number): number {
-  if ((v | 0) === v) return fmix(mixH(h | 0, v) ^ 4);
-  if (v !== v) v = NaN; // canonical NaN bits
-  f64[0] = v;
-  return fmix(mixH(mixH(h | 0, u32[0] | 0), u32[1] | 0) ^ 8);
-}

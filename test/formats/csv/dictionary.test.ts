@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ByteDictionary } from '../../../src/formats/csv/dictionary.js';
 import { CsvScanner } from '../../../src/formats/csv/scanner.js';
-import { hashBytes, hashString, mixInt } from '../../../src/formats/hash.js';
+import { hashBytes, hashString } from '../../../src/formats/hash.js';
 import { enc, rng } from './helpers.js';
 
 function batchOf(text: string, columns: number, project: number[]) {
@@ -23,21 +23,6 @@ test('hashString equals hashBytes of the UTF-8 bytes; known MurmurHash3 values',
   assert.equal(hashString('The quick brown fox jumps over the lazy dog'), 0x2e4ff723);
   const h = hashString('view');
   assert.ok(h >= 0 && h < 2 ** 32 && Number.isInteger(h));
-});
-
-test('mixInt hashes a number by its exact value', () => {
-  const h = hashString('k');
-  assert.equal(mixInt(h, 0), mixInt(h, -0));
-  assert.equal(mixInt(h, NaN), mixInt(h, 0 / 0));
-  const vals = [0, 1, -1, 2 ** 31, -(2 ** 31), 2 ** 53 - 1, 2 ** 53 - 2, 0.1, 0.30000000000000004, 0.3, 1e300, -1e-300];
-  const seen = new Set(vals.map((v) => mixInt(h, v)));
-  assert.equal(seen.size, vals.length);
-  for (const v of vals) {
-    const r = mixInt(h, v);
-    assert.ok(r >= 0 && r < 2 ** 32 && Number.isInteger(r));
-    assert.equal(r, mixInt(h, v));
-  }
-  assert.notEqual(mixInt(mixInt(0, 1), 2), mixInt(mixInt(0, 2), 1));
 });
 
 test('ByteDictionary: dense ids, nulls, unescaping, idOf, hashOf', () => {
