@@ -289,6 +289,7 @@ export async function startTestNode(o: { kubeconfig: string; name?: string; cpu?
     try {
       const body = { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid } };
       await api.must('DELETE', `/api/v1/namespaces/${ns}/pods/${podName}`, body, undefined, [404, 409]);
+      runs.delete(uid);
       log(`test-node: ${ns}/${podName} deleted`);
     } catch (e) {
       finishing.delete(uid); // retried on the next sync
@@ -333,8 +334,8 @@ export async function startTestNode(o: { kubeconfig: string; name?: string; cpu?
       }
       clearTimeout(run.killTimer);
       runs.delete(uid);
-      finishing.delete(uid);
     }
+    for (const uid of finishing) if (!seen.has(uid)) finishing.delete(uid);
   }
   const loop = (async () => {
     while (!stopped) {
