@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir } from './services.mjs';
+import { cacheDir, tryLock } from './services.mjs';
 
 /**
  * The pinned Kubernetes version. Its staging repos (k8s.io/api, k8s.io/client-go, ...) are pinned
@@ -106,18 +106,6 @@ export async function ensureK8sTools({ log = (m) => console.error(m) } = {}) {
   }
 }
 
-function tryLock(lock) {
-  try {
-    mkdirSync(lock);
-    writeFileSync(join(lock, 'pid'), String(process.pid));
-    return true;
-  } catch (e) {
-    if (e.code !== 'EEXIST') throw e;
-    const owner = Number(readText(join(lock, 'pid')));
-    if (owner && !isAlive(owner)) rmSync(lock, { recursive: true, force: true }); // stale
-    return false;
-  }
-}
 
 /** Runs a command with inherited stderr/stdout (progress ticks every 30 s); throws on failure. */
 async function run(cmd, args, { cwd, env, log, what }) {

@@ -126,7 +126,8 @@ export async function ensureMinio({ log = (m) => console.error(m) } = {}) {
   }
 }
 
-function tryLock(lock) {
+/** A build lock (a directory); a stale one whose owner died is cleared. */
+export function tryLock(lock) {
   try {
     mkdirSync(lock);
     writeFileSync(join(lock, 'pid'), String(process.pid));
