@@ -2,14 +2,13 @@
  * The S3 variant of the bench: price-sensitivity with input, shuffle and output on a local
  * MinIO, against the same job on local disk, with the requests made and bytes moved.
  */
-import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { resolveJob } from '../src/spec/load.js';
 import { runLocal } from '../src/cli/run.js';
 import { bytes, table } from '../src/cli/format.js';
 import { configureStorage } from '../src/storage/index.js';
-import { S3Store } from '../src/storage/s3.js';
-import { createBucket, startMinio } from '../test/helpers/minio.js';
+import { startMinio } from '../test/helpers/minio.js';
+import { minioStore, upload } from '../test/helpers/s3.js';
 
 export async function benchS3(files: string[], inputDir: string, cache: string, runs: number, split: string): Promise<void> {
   const minio = await startMinio().catch((e: Error) => {
@@ -21,11 +20,9 @@ export async function benchS3(files: string[], inputDir: string, cache: string, 
     return;
   }
   try {
-    for (const b of ['events', 'results']) await createBucket(minio, b);
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: minio.accessKeyId, AWS_SECRET_ACCESS_KEY: minio.secretAccessKey, AWS_REGION: minio.region });
+    const s3 = await minioStore(minio, ['events', 'results']);
     configureStorage({ endpoint: minio.endpoint });
-    const s3 = new S3Store({ endpoint: minio.endpoint, region: minio.region, forcePathStyle: true });
-    for (const f of files) await s3.write(`s3://events/bench/${basename(f)}`, readFileSync(f));
+    await upload(s3, files, 's3://events/bench/');
     const spec = (input: string, output: string, storage?: object) =>
       resolveJob({
         apiVersion: 'kindling.dev/v1alpha1', kind: 'KindlingJob', metadata: { name: 'bench-s3' },

@@ -3,7 +3,7 @@
  * The same code serves the embedded mode and (with another backend) the cluster.
  */
 import { randomBytes } from 'node:crypto';
-import { KindlingError, fromSerialized } from '../common/errors.js';
+import { fromSerialized } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { Backend } from '../backends/backend.js';
 import type { PhysicalPlan } from '../plan/physical.js';

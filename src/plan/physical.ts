@@ -65,9 +65,11 @@ export async function physicalPlan(job: Job, opts: { runId?: string } = {}): Pro
   const query = logicalPlan(job);
   configureStorage(job.storage);
   const store = storeFor(job.input.uri);
-  // A directory is read for its *.csv and *.csv.gz files; a file or glob names exactly what to read.
-  const exact = hasGlob(job.input.uri) || (await store.head(job.input.uri)) !== undefined;
-  const files = (await store.list(job.input.uri)).filter((f) => exact || /\.csv(\.gz)?$/i.test(f.uri));
+  // A directory is read for its *.csv and *.csv.gz files; a file or glob names exactly what to
+  // read. A file lists as itself, so the listing tells which it is (no second request).
+  const listed = await store.list(job.input.uri);
+  const exact = hasGlob(job.input.uri) || (listed.length === 1 && listed[0].uri === job.input.uri);
+  const files = listed.filter((f) => exact || /\.csv(\.gz)?$/i.test(f.uri));
   if (files.length === 0) {
     throw new KindlingError('INPUT_NOT_FOUND', `no input files at ${job.input.uri}`, {
       place: { file: job.input.uri, field: 'spec.input.uri' },

@@ -6,15 +6,15 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateEvents } from '../../src/gen/generate.js';
 import { S3Store } from '../../src/storage/s3.js';
 import { compareWithOracle, duck } from '../helpers/oracle.js';
 import { tempDir } from '../helpers/jobs.js';
-import { downloadOutput } from '../helpers/s3.js';
-import { MINIO_SKIP_REASON, createBucket, startMinio, type Minio } from '../helpers/minio.js';
+import { downloadOutput, minioStore, upload } from '../helpers/s3.js';
+import { MINIO_SKIP_REASON, startMinio, type Minio } from '../helpers/minio.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/kindling.js', import.meta.url));
 
@@ -28,12 +28,10 @@ describe('MinIO stopped mid-job', async () => {
   let files: string[];
   let s3: S3Store;
   before(async () => {
-    for (const b of ['events', 'results']) await createBucket(minio, b);
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: minio.accessKeyId, AWS_SECRET_ACCESS_KEY: minio.secretAccessKey });
-    s3 = new S3Store({ endpoint: minio.endpoint, region: minio.region, forcePathStyle: true });
+    s3 = await minioStore(minio, ['events', 'results']);
     dir = tempDir();
     files = (await generateEvents({ rows: 240_000, files: 3, seed: 5, out: join(dir, 'events'), gzip: false })).files.map((f) => f.uri);
-    for (const f of files) await s3.write(`s3://events/fault/${f.split('/').pop()}`, readFileSync(f));
+    await upload(s3, files, 's3://events/fault/');
   });
   after(async () => {
     rmSync(dir, { recursive: true, force: true });

@@ -21,8 +21,8 @@ import { Scheduler } from '../../src/coordinator/scheduler.js';
 import { runMapTask } from '../../src/exec/map-task.js';
 import { KindlingError } from '../../src/common/errors.js';
 import type { MapTask } from '../../src/plan/tasks.js';
-import { downloadOutput } from '../helpers/s3.js';
-import { MINIO_SKIP_REASON, createBucket, startMinio, type Minio } from '../helpers/minio.js';
+import { downloadOutput, minioStore, upload } from '../helpers/s3.js';
+import { MINIO_SKIP_REASON, startMinio, type Minio } from '../helpers/minio.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/kindling.js', import.meta.url));
 
@@ -39,13 +39,11 @@ describe('jobs on MinIO', async () => {
   const env = () => ({ ...process.env, CI: 'true', AWS_ENDPOINT_URL: minio.endpoint, AWS_ACCESS_KEY_ID: minio.accessKeyId, AWS_SECRET_ACCESS_KEY: minio.secretAccessKey, AWS_REGION: minio.region });
 
   before(async () => {
-    for (const b of ['events', 'results', 'kindling-shuffle']) await createBucket(minio, b);
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: minio.accessKeyId, AWS_SECRET_ACCESS_KEY: minio.secretAccessKey, AWS_REGION: minio.region });
+    s3 = await minioStore(minio, ['events', 'results', 'kindling-shuffle']);
     configureStorage({ endpoint: minio.endpoint });
-    s3 = new S3Store({ endpoint: minio.endpoint, region: minio.region, forcePathStyle: true });
     dir = tempDir();
     files = (await generateEvents({ rows: 40_000, files: 3, seed: 21, out: join(dir, 'events'), gzip: false })).files.map((f) => f.uri);
-    for (const f of files) await s3.write(`s3://events/gen/${f.split('/').pop()}`, readFileSync(f));
+    await upload(s3, files, 's3://events/gen/');
     c = await duck();
   });
   after(async () => {

@@ -12,7 +12,8 @@ import { KindlingError } from '../../src/common/errors.js';
 import { LocalStore } from '../../src/storage/local.js';
 import { S3Store } from '../../src/storage/s3.js';
 import type { ObjectStore } from '../../src/storage/store.js';
-import { MINIO_SKIP_REASON, createBucket, startMinio, type Minio } from '../helpers/minio.js';
+import { MINIO_SKIP_REASON, startMinio, type Minio } from '../helpers/minio.js';
+import { minioStore } from '../helpers/s3.js';
 
 interface Target {
   store: ObjectStore;
@@ -155,10 +156,7 @@ describe('S3Store on MinIO', async () => {
   let store: S3Store;
   before(async () => {
     if (!minio) return;
-    await createBucket(minio, bucket);
-    process.env.AWS_ACCESS_KEY_ID = minio.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = minio.secretAccessKey;
-    store = new S3Store({ endpoint: minio.endpoint, region: minio.region, forcePathStyle: true });
+    store = await minioStore(minio, [bucket]);
   });
   after(async () => minio?.dispose());
   if (!minio) {
