@@ -29,7 +29,12 @@ export function structural(schema: TSchema | Json): Json {
   if (typeof s.const === 'string') return { ...out, type: 'string', enum: [s.const] };
   switch (s.type) {
     case 'object': {
-      if (!s.properties) return { ...out, type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+      if (!s.properties) {
+        // A map: Record<string, T> is patternProperties in TypeBox, additionalProperties here.
+        const value = Object.values((s.patternProperties ?? {}) as Json)[0] as Json | undefined;
+        if (value && (value.type || value.anyOf || value['x-kubernetes-int-or-string'])) return { ...out, type: 'object', additionalProperties: structural(value) };
+        return { ...out, type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+      }
       const props: Json = {};
       for (const [k, v] of Object.entries(s.properties as Json)) props[k] = structural(v as Json);
       const required = s.required as string[] | undefined;

@@ -1,7 +1,7 @@
 /** Parse a job document (YAML or JSON), apply `--set` overrides, validate, fill defaults. */
 import { parse as parseYaml, parseDocument } from 'yaml';
 import { KindlingError } from '../common/errors.js';
-import { JobSchema, type Analysis, type JobDocument } from './schema.js';
+import { JobSchema, type Analysis, type JobDocument, type PodSettings } from './schema.js';
 import { validateAgainst, type SpecIssue } from './validate.js';
 import type { Compression } from '../exec/table.js';
 
@@ -16,8 +16,12 @@ export interface Job {
   input: { uri: string; format: 'csv'; splitSize: number; header: boolean };
   output: { uri: string; compression: Compression; overwrite: boolean };
   shuffle: { partitions: number; uri?: string };
-  workers: { replicas: number; threads: number };
+  workers: { replicas: number; threads: number; startTimeoutSeconds: number; pod: PodSettings };
   maxTaskAttempts: number;
+  /** Cluster only: the coordinator pod's settings and how often the operator recreates it. */
+  coordinator: { maxRestarts: number; pod: PodSettings };
+  /** Cluster only: delete the job's pods this long after it finished (undefined: keep them). */
+  ttlSecondsAfterFinished?: number;
 }
 
 export const DEFAULTS = {
@@ -27,6 +31,8 @@ export const DEFAULTS = {
   replicas: 2,
   threads: 1,
   maxTaskAttempts: 4,
+  startTimeoutSeconds: 300,
+  coordinatorMaxRestarts: 3,
 };
 
 export function specError(issues: SpecIssue[], source?: string): KindlingError {
@@ -91,9 +97,24 @@ export function resolveJob(raw: unknown, source?: string): Job {
     input: { uri: s.input.uri, format: s.input.format, splitSize: parseSize(s.input.splitSize ?? DEFAULTS.splitSize), header: s.input.header ?? true },
     output: { uri: s.output.uri, compression: s.output.compression ?? DEFAULTS.compression, overwrite: s.output.overwrite ?? false },
     shuffle: { partitions: s.shuffle?.partitions ?? DEFAULTS.partitions, uri: s.shuffle?.uri },
-    workers: { replicas: s.workers?.replicas ?? DEFAULTS.replicas, threads: s.workers?.threads ?? DEFAULTS.threads },
+    workers: {
+      replicas: s.workers?.replicas ?? DEFAULTS.replicas,
+      threads: s.workers?.threads ?? DEFAULTS.threads,
+      startTimeoutSeconds: s.workers?.startTimeoutSeconds ?? DEFAULTS.startTimeoutSeconds,
+      pod: podOf(s.workers ?? {}),
+    },
     maxTaskAttempts: s.maxTaskAttempts ?? DEFAULTS.maxTaskAttempts,
+    coordinator: { maxRestarts: s.coordinator?.maxRestarts ?? DEFAULTS.coordinatorMaxRestarts, pod: podOf(s.coordinator ?? {}) },
+    ttlSecondsAfterFinished: s.ttlSecondsAfterFinished,
   };
+}
+
+/** The pod settings among a workers/coordinator section's fields. */
+function podOf(o: PodSettings & Record<string, unknown>): PodSettings {
+  const { image, imagePullPolicy, resources, nodeSelector, tolerations, affinity, serviceAccountName, labels, annotations } = o;
+  return Object.fromEntries(
+    Object.entries({ image, imagePullPolicy, resources, nodeSelector, tolerations, affinity, serviceAccountName, labels, annotations }).filter(([, v]) => v !== undefined),
+  ) as PodSettings;
 }
 
 /** Text -> validated Job, with overrides. */

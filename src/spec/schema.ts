@@ -61,12 +61,57 @@ export const StorageSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const StringMap = (description: string) => Type.Record(Type.String(), Type.String(), { description });
+const QuantitySchema = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^[0-9.]+([eE][0-9]+|[numkKMGTPE]i?)?$' })], {
+  description: 'a Kubernetes quantity, e.g. 500m, 2, 1Gi',
+  'x-kubernetes-int-or-string': true,
+});
+const ResourceListSchema = (what: string) => Type.Record(Type.String(), QuantitySchema, { description: `${what}, e.g. {cpu: 500m, memory: 1Gi}` });
+
+/**
+ * Pod settings for the cluster (ignored by `kindling run`, which runs local processes). Applied
+ * natively by the operator and the coordinator when they build pods: no webhook involved.
+ */
+const podSettings = {
+  image: Type.Optional(Type.String({ minLength: 1, description: "container image (default: the operator's image)" })),
+  imagePullPolicy: Type.Optional(
+    Type.Union([Type.Literal('Always'), Type.Literal('IfNotPresent'), Type.Literal('Never')], { description: 'image pull policy (default: the operator\'s setting)' }),
+  ),
+  resources: Type.Optional(
+    Type.Object(
+      { requests: Type.Optional(ResourceListSchema('requested resources')), limits: Type.Optional(ResourceListSchema('resource limits')) },
+      { additionalProperties: false, description: 'container resources (default for workers: requests cpu = threads, memory 512Mi)' },
+    ),
+  ),
+  nodeSelector: Type.Optional(StringMap('node labels the pods must match')),
+  tolerations: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'pod tolerations (Kubernetes Toleration objects)' })),
+  affinity: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'pod affinity (a Kubernetes Affinity object)' })),
+  serviceAccountName: Type.Optional(Type.String({ minLength: 1, description: 'service account of the pods (workers default: none mounted)' })),
+  labels: Type.Optional(StringMap('extra pod labels')),
+  annotations: Type.Optional(StringMap('extra pod annotations')),
+};
+
+export const PodSettingsSchema = Type.Object(podSettings, { additionalProperties: false });
+export type PodSettings = Static<typeof PodSettingsSchema>;
+
 export const WorkersSchema = Type.Object(
   {
     replicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'worker processes or pods (default 2)' })),
     threads: Type.Optional(Type.Integer({ minimum: 1, maximum: 256, description: 'piscina threads per worker (default 1)' })),
+    ...podSettings,
+    startTimeoutSeconds: Type.Optional(
+      Type.Integer({ minimum: 10, maximum: 86400, description: 'cluster: fail the job when no worker pod is running this long after launch (default 300)' }),
+    ),
   },
   { additionalProperties: false },
+);
+
+export const CoordinatorSchema = Type.Object(
+  {
+    ...podSettings,
+    maxRestarts: Type.Optional(Type.Integer({ minimum: 0, maximum: 20, description: 'times the operator recreates a coordinator pod that died (default 3)' })),
+  },
+  { additionalProperties: false, description: 'the coordinator pod (cluster only)' },
 );
 
 export const JobSpecSchema = Type.Object(
@@ -79,6 +124,10 @@ export const JobSpecSchema = Type.Object(
     shuffle: Type.Optional(ShuffleSchema),
     workers: Type.Optional(WorkersSchema),
     maxTaskAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'attempts per task before the job fails (default 4)' })),
+    coordinator: Type.Optional(CoordinatorSchema),
+    ttlSecondsAfterFinished: Type.Optional(
+      Type.Integer({ minimum: 0, description: "cluster: delete the job's pods this long after it finished (default: keep them)" }),
+    ),
   },
   { additionalProperties: false },
 );
