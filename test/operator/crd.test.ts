@@ -11,7 +11,7 @@ test('the chart\'s CRD is the one generated from the job spec schema (regenerate
   assert.equal(readFileSync(CHART_CRD, 'utf8'), crdYaml());
 });
 
-test('the CRD schema is structural: enums, int-or-string sizes, free-form params, no anyOf or additionalProperties', () => {
+test('the CRD schema is structural: enums, int-or-string sizes, free-form params, typed maps, no anyOf or additionalProperties: false', () => {
   const crd = kindlingJobCrd() as { spec: { versions: { schema: { openAPIV3Schema: { properties: { spec: Record<string, any> } } } }[] } };
   const spec = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec;
   assert.deepEqual(spec.properties.analysis.enum, ['price-sensitivity', 'engagement', 'top-category-brand']);
@@ -19,5 +19,10 @@ test('the CRD schema is structural: enums, int-or-string sizes, free-form params
   assert.equal(spec.properties.params['x-kubernetes-preserve-unknown-fields'], true);
   assert.deepEqual(spec.required, ['analysis', 'input', 'output']);
   const text = JSON.stringify(crd);
-  assert.doesNotMatch(text, /"anyOf"|"additionalProperties"|"const"|"patternProperties"/);
+  assert.doesNotMatch(text, /"anyOf"|"additionalProperties":false|"const"|"patternProperties"/);
+  // Maps (nodeSelector, resources) are typed through additionalProperties, as Kubernetes' own schemas do.
+  const workers = spec.properties.workers.properties;
+  assert.deepEqual(workers.nodeSelector.additionalProperties, { type: 'string' });
+  assert.equal(workers.resources.properties.limits.additionalProperties['x-kubernetes-int-or-string'], true);
+  assert.equal(workers.tolerations.items['x-kubernetes-preserve-unknown-fields'], true);
 });

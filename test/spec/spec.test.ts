@@ -29,7 +29,9 @@ function errorOf(fn: () => unknown): KindlingError {
 
 test('defaults are filled in', () => {
   const job = loadJob(base);
-  assert.deepEqual(job.workers, { replicas: 2, threads: 1 });
+  assert.deepEqual(job.workers, { replicas: 2, threads: 1, startTimeoutSeconds: 300, pod: {} });
+  assert.deepEqual(job.coordinator, { maxRestarts: 3, pod: {} });
+  assert.equal(job.ttlSecondsAfterFinished, undefined);
   assert.equal(job.shuffle.partitions, 8);
   assert.equal(job.input.splitSize, 64 * 1024 * 1024);
   assert.equal(job.output.compression, 'zstd');
