@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { generateEvents, type GenerateResult } from '../gen/generate.js';
-import { configureStorage } from '../storage/index.js';
+import { configureStorage, storeFor } from '../storage/index.js';
 
 /** Parses a count: 1000000, 1_000_000, 1e6, 500k, 2M. */
 export function parseCount(value: string): number {
@@ -57,9 +57,11 @@ export function registerGenerate(program: Command): void {
     .option('--files <n>', 'number of files to split the rows into', parseCount, 1)
     .option('--seed <n>', 'random seed; the same seed gives the same data', parseSeed, 1)
     .option('--gzip', 'write gzip-compressed .csv.gz files', false)
+    .option('--create-bucket', 'create the bucket of an s3:// --out if it does not exist', false)
     .addHelpText('after', HELP_AFTER)
-    .action(async (opts: { out: string; rows: number; files: number; seed: number; gzip: boolean; endpoint?: string; region?: string }) => {
+    .action(async (opts: { out: string; rows: number; files: number; seed: number; gzip: boolean; createBucket: boolean; endpoint?: string; region?: string }) => {
       configureStorage({ endpoint: opts.endpoint, region: opts.region });
+      if (opts.createBucket && (await storeFor(opts.out).ensureBucket?.(opts.out))) process.stderr.write(`created the bucket of ${opts.out}\n`);
       const tty = process.stderr.isTTY === true;
       let shown = -1;
       const onProgress = tty

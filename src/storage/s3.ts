@@ -76,6 +76,17 @@ export class S3Store implements ObjectStore {
     }
   }
 
+  async ensureBucket(uri: string): Promise<boolean> {
+    const { bucket } = parseS3(uri);
+    try {
+      await this.send(uri, 'CreateBucket', (s) => new s.CreateBucketCommand({ Bucket: bucket }));
+      return true;
+    } catch (e) {
+      if (/BucketAlreadyOwnedByYou|BucketAlreadyExists/.test(String((e as { cause?: unknown }).cause ?? '') + (e as Error).message)) return false;
+      throw e;
+    }
+  }
+
   join(base: string, ...parts: string[]): string {
     return joinUri(base, ...parts);
   }

@@ -38,6 +38,8 @@ export interface ObjectStore {
   deletePrefix(uri: string): Promise<void>;
   /** Joins a base URI and relative parts with '/'. */
   join(base: string, ...parts: string[]): string;
+  /** Object stores: creates the bucket of `uri` unless it exists (true when created). */
+  ensureBucket?(uri: string): Promise<boolean>;
 }
 
 /** Joins a base URI and relative parts with single slashes (the same for every store). */

@@ -127,6 +127,18 @@ spec:
     await assert.rejects(runMapTask(task), (e: unknown) => e instanceof KindlingError && e.code === 'INPUT_CHANGED');
   });
 
+  test('generate --create-bucket makes the bucket once and then writes into it', async () => {
+    const gen = () =>
+      spawnSync(process.execPath, [BIN, 'generate', '--rows', '500', '--create-bucket', '--out', 's3://seeded/events/'], { env: env(), encoding: 'utf8', timeout: 60_000 });
+    const first = gen();
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stderr, /created the bucket of s3:\/\/seeded\/events\//);
+    const again = gen();
+    assert.equal(again.status, 0, again.stderr);
+    assert.doesNotMatch(again.stderr, /created the bucket/);
+    assert.equal((await s3.list('s3://seeded/events/')).length, 1);
+  });
+
   test('clear errors: missing bucket, wrong credentials, unreachable endpoint', () => {
     const spec = join(dir, 'errors.yaml');
     writeFileSync(spec, `apiVersion: kindling.dev/v1alpha1
