@@ -1,3 +1,5 @@
+import type { SerializedError } from '../common/errors.js';
+
 /** A backend launches and stops workers; the coordinator is the same whatever the backend. */
 export interface WorkerLaunch {
   /** The coordinator's URL as workers reach it. */
@@ -12,6 +14,8 @@ export interface WorkerLaunch {
   onSpawn?(worker: string): void;
   /** Called when a worker ends; `expected` is false for a crash or kill. */
   onExit(worker: string, expected: boolean, detail: string): void;
+  /** The backend gives up (e.g. no pod can start): the job fails with this error. */
+  onFatal?(error: SerializedError): void;
 }
 
 export interface Backend {

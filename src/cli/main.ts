@@ -11,6 +11,7 @@ const program = new Command('kindling')
 // Workers start often and should start fast: they load only their own command.
 if (process.argv[2] === 'worker') {
   (await import('./worker.js')).registerWorker(program);
+  (await import('./coordinator.js')).registerCoordinator(program);
 } else {
   (await import('./run.js')).registerRun(program);
   (await import('./plan.js')).registerPlan(program);
@@ -19,6 +20,7 @@ if (process.argv[2] === 'worker') {
   (await import('./head.js')).registerHead(program);
   (await import('./crd.js')).registerCrd(program);
   (await import('./worker.js')).registerWorker(program);
+  (await import('./coordinator.js')).registerCoordinator(program);
 }
 
 try {

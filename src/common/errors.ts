@@ -19,6 +19,9 @@ export type ErrorCode =
   | 'OUTPUT_EXISTS'       // refusing to overwrite a committed output
   | 'USAGE'               // bad CLI usage
   | 'INTERRUPTED'         // the user stopped the job (SIGINT/SIGTERM)
+  | 'KUBERNETES'          // a Kubernetes API call failed or was refused
+  | 'PODS_NOT_STARTING'   // worker pods could not start (image, scheduling, crash loop)
+  | 'COORDINATOR_LOST'    // the coordinator pod died more often than allowed
   | 'INTERNAL';
 
 export interface ErrorPlace {

@@ -31,13 +31,17 @@ export interface RunOptions {
   workerTimeoutMs?: number;
   /** Aborting fails the job (INTERRUPTED): workers stop, nothing is committed, staging is removed. */
   signal?: AbortSignal;
+  /** The job token workers must present (default: a fresh random one). */
+  token?: string;
+  /** Where the worker API listens (default 127.0.0.1, any port) and the host workers use to reach it. */
+  listen?: { host: string; port: number; advertise?: string };
 }
 
 export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifest> {
   const startedAt = Date.now();
   await checkOutput(plan);
   const scheduler = new Scheduler(plan);
-  const token = randomBytes(24).toString('base64url');
+  const token = o.token ?? randomBytes(24).toString('base64url');
   const lastSeen = new Map<string, number>();
   const peakRssKb = new Map<string, number>();
   let shuttingDown = false;
@@ -48,7 +52,9 @@ export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifes
     },
     shuttingDown: () => shuttingDown,
   });
-  const url = await server.listen();
+  const bound = await server.listen(o.listen?.host, o.listen?.port);
+  const adv = o.listen?.advertise;
+  const url = adv ? `http://${adv.includes(':') ? `[${adv}]` : adv}:${new URL(bound).port}` : bound;
   o.log.info({ url, runId: plan.runId, splits: plan.splits.length }, 'coordinator listening');
 
   const done = new Promise<void>((resolve) => {
@@ -66,6 +72,9 @@ export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifes
     await o.backend.start({
       url, token, runId: plan.runId, replicas: plan.job.workers.replicas, threads: plan.job.workers.threads, env: o.workerEnv ?? {},
       onSpawn: (worker) => o.log.debug({ worker }, 'worker launched'),
+      onFatal: (error) => {
+        if (scheduler.job.kind === 'running') scheduler.abort(error);
+      },
       onExit: (worker, expected, detail) => {
         lastSeen.delete(worker);
         if (expected || scheduler.job.kind !== 'running') return;

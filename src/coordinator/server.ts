@@ -40,7 +40,7 @@ export class CoordinatorServer {
       this.server.listen(port, host, () => resolve());
     });
     const a = this.server.address() as AddressInfo;
-    return `http://${host}:${a.port}`;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
   }
 
   async close(): Promise<void> {

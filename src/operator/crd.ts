@@ -11,6 +11,7 @@
  */
 import type { TSchema } from '@sinclair/typebox';
 import { JobSpecSchema } from '../spec/schema.js';
+import { GROUP, KIND, PLURAL, VERSION } from '../k8s/names.js';
 
 type Json = Record<string, unknown>;
 
@@ -52,10 +53,7 @@ export function structural(schema: TSchema | Json): Json {
   }
 }
 
-export const GROUP = 'kindling.dev';
-export const VERSION = 'v1alpha1';
-export const KIND = 'KindlingJob';
-export const PLURAL = 'kindlingjobs';
+export { GROUP, VERSION, KIND, PLURAL } from '../k8s/names.js';
 
 export function kindlingJobCrd(): Json {
   return {
