@@ -12,6 +12,7 @@ const program = new Command('kindling')
 if (process.argv[2] === 'worker') {
   (await import('./worker.js')).registerWorker(program);
   (await import('./coordinator.js')).registerCoordinator(program);
+  (await import('./operator.js')).registerOperator(program);
 } else {
   (await import('./run.js')).registerRun(program);
   (await import('./plan.js')).registerPlan(program);
@@ -21,6 +22,7 @@ if (process.argv[2] === 'worker') {
   (await import('./crd.js')).registerCrd(program);
   (await import('./worker.js')).registerWorker(program);
   (await import('./coordinator.js')).registerCoordinator(program);
+  (await import('./operator.js')).registerOperator(program);
 }
 
 try {

@@ -24,6 +24,7 @@ export interface InClusterEnv {
   KINDLING_IMAGE?: string;
   KINDLING_IMAGE_PULL_POLICY?: string;
   KINDLING_S3_ENDPOINT?: string;
+  KINDLING_CREDENTIALS_SECRET?: string;
   KINDLING_LOG_LEVEL?: string;
   KINDLING_COORDINATOR_ATTEMPT?: string;
 }
@@ -48,7 +49,9 @@ export async function runCoordinatorInCluster(env: InClusterEnv, log: Logger, si
   let job: Job;
   try {
     job = resolveJob({ apiVersion: doc.apiVersion, kind: doc.kind, metadata: { name: jobName, namespace: ns }, spec: doc.spec }, `KindlingJob ${ns}/${jobName}`);
+    // The operator's defaults (chart values) for jobs that name no endpoint or Secret.
     if (!job.storage.endpoint && env.KINDLING_S3_ENDPOINT) job.storage.endpoint = env.KINDLING_S3_ENDPOINT;
+    if (!job.storage.credentialsSecret && env.KINDLING_CREDENTIALS_SECRET) job.storage.credentialsSecret = env.KINDLING_CREDENTIALS_SECRET;
   } catch (e) {
     await reporter.failed(e);
     return 1;
