@@ -3,7 +3,7 @@
 // scripts/k8s.mjs (which re-exports all of this) and, through it, by the tests and CI.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { cacheDir, tryLock } from './services.mjs';
 
 /**
