@@ -263,6 +263,9 @@ export async function startControlPlane({ dir, detached = false, timeoutMs = REA
           `--service-account-key-file=${join(pki, 'sa.pub')}`,
           `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
           `--service-cluster-ip-range=${SERVICE_CIDR}`,
+          // kubeadm's order: reach a kubelet (logs, exec) at its InternalIP first. The default puts
+          // Hostname first, and a test node's name does not resolve.
+          '--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname',
           '--allow-privileged=true',
           '--profiling=false',
           '--v=1',

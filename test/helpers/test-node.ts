@@ -1,285 +1,261 @@
-// The one fake the design allows: a thin stand-in for the kubelet and the container runtime. It
-// registers a Node (and keeps its Lease and Ready condition fresh), runs the containers of the
-// pods bound to it as local processes (command + args; images are ignored), each pod on its own
-// loopback address (127.0.0.2, 127.0.0.3, ...), reports their status through pods/status, honours
-// restartPolicy, and finishes graceful deletions as the kubelet does.
+// The one fake the design allows: a thin stand-in for the kubelet and the container runtime, on a
+// real control plane. It registers a Node (Ready, a heartbeat Lease, InternalIP 127.0.0.1 and the
+// port of its kubelet endpoint) and runs the pods the scheduler binds to it as local processes:
+//
+// - Images are not run. A container runs its command + args (`$(VAR)` expanded), the first word
+//   looked up in the `commands` table: `kindling` runs this checkout's bin/kindling.js, `minio` the
+//   cached MinIO binary, anything else runs from the host's PATH (test-node/commands.ts). A
+//   container without a command cannot start (StartError).
+// - Each pod gets its own loopback address as its pod IP (127.0.0.2, 127.0.0.3, ...; hostNetwork
+//   pods 127.0.0.1). A server in a pod should listen on its pod IP (env from fieldRef
+//   status.podIP); 0.0.0.0 works, but then two pods cannot use the same port.
+// - Env: PATH (the host's), HOME (<podDir>/home), TMPDIR (the container's /tmp), HOSTNAME, the
+//   `kubernetes` Service variables (pointing at the real API server, 127.0.0.1:<port>), then the
+//   pod's envFrom and env (Secrets, ConfigMaps, fieldRefs; test-node/env.ts). Nothing else of the
+//   host's environment leaks in.
+// - Volumes are directories under the pod dir, their mount paths mapped in command, args and env
+//   values (test-node/volumes.ts): `minio server /data` writes to the pod's emptyDir.
+// - Service account tokens: the ServiceAccount admission plugin (on in kube-apiserver by default)
+//   adds the kube-api-access projected volume to pods; the test node fills it like the kubelet,
+//   with a real token bound to the pod from the TokenRequest API, ca.crt and namespace. It cannot
+//   mount it at /var/run/secrets/kubernetes.io/serviceaccount, so it sets
+//   KINDLING_SERVICEACCOUNT_DIR to that directory: THE ONE DOCUMENTED DIFFERENCE FROM A KUBELET
+//   that the code under test must honour (src/k8s/config.ts does). A pod whose ServiceAccount does
+//   not exist is rejected by that admission plugin at creation; if the account is deleted later,
+//   the pod waits in ContainerCreating with FailedMount events, as with a kubelet.
+// - Images under `registry.invalid/`, or tagged `does-not-exist`, fail to pull: ErrImagePull, then
+//   ImagePullBackOff, the pod stays Pending (test-node/images.ts).
+// - Logs are kept per container instance in the CRI format and served on HTTPS /containerLogs, so
+//   `kubectl logs [-f] [--previous] [--tail] [--timestamps]` works through the API server.
+// - Probes (startup, readiness, liveness; httpGet, tcpSocket, exec) set ready/started and restart
+//   containers as the kubelet does. Status, phases, restartPolicy (crash-loop back-off 0.25 s
+//   doubling to 10 s, faster than a kubelet's 10 s to 5 min), graceful deletion (grace capped at
+//   10 s) and events (Pulled, Created, Started, Killing, Failed, BackOff, Unhealthy, FailedMount).
+// Not done: init containers, resource limits, securityContext (processes run as this user), service
+// env vars of other Services, exec/attach/port-forward.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { constants, release, tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { Api } from './test-node/api.js';
+import { defaultCommands, resolveArgv, type Commands } from './test-node/commands.js';
+import { eventRecorder } from './test-node/events.js';
+import { pullError } from './test-node/images.js';
+import { podLookup, startKubeletServer } from './test-node/kubelet-server.js';
+import { LogWriter, readLogText } from './test-node/logs.js';
+import { execIn, startProbes } from './test-node/probes.js';
+import { prepare, type Prepared } from './test-node/process.js';
+import { registerNode } from './test-node/node.js';
+import { podStatus } from './test-node/status.js';
+import { now, signal, sleep, type Ctr, type Obj, type Run, type Term } from './test-node/util.js';
+import { MountError, setupVolumes } from './test-node/volumes.js';
 
-export interface TestNodeContainer { name: string; image: string; pid?: number; restartCount: number; logFile: string }
+export type { Commands } from './test-node/commands.js';
+export interface TestNodeContainer { name: string; image: string; pid?: number; restartCount: number; logFile?: string }
 export interface TestNodePod { namespace: string; name: string; uid: string; podIP: string; dir: string; containers: TestNodeContainer[] }
+export interface TestNodeOptions {
+  kubeconfig: string;
+  name?: string;
+  cpu?: string;
+  memory?: string;
+  pods?: string;
+  /** command[0] -> the argv it runs, over the defaults (`kindling`, `minio`); [] removes an entry. */
+  commands?: Commands;
+  log?: (m: string) => void;
+}
 export interface TestNode {
   name: string;
-  /** Temp dir holding one dir per pod (working dir + container logs); removed by stop(). */
+  /** Temp dir holding one dir per pod (volumes, home, tmp, logs); removed by stop(). */
   dir: string;
-  stop(): Promise<void>;
-  /** kill a running pod's process (SIGKILL), for fault tests */
+  /** The port of the kubelet endpoint on 127.0.0.1 (HTTPS; the Node's daemonEndpoints). */
+  kubeletPort: number;
+  /** Kills every pod's processes, stops the endpoint, and (unless unregister: false) deletes the Node. */
+  stop(o?: { unregister?: boolean }): Promise<void>;
+  /** kill a running pod's processes (SIGKILL), for fault tests */
   killPod(ns: string, name: string): Promise<void>;
   /** What runs now (pids, log files), for assertions. */
   pods(): TestNodePod[];
-  /** The log file (stdout + stderr) of a container; `kubectl logs` does not work here. */
+  /** The current instance's log file (CRI format: `<time> <stream> <F|P> <text>` lines). */
   logFile(ns: string, pod: string, container: string): string | undefined;
+  /** The text a container logged (stdout and stderr), as `kubectl logs` shows it. */
+  logs(ns: string, pod: string, container: string, o?: { previous?: boolean }): string | undefined;
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Obj = Record<string, any>;
-interface Term { exitCode: number; reason: string; startedAt: string; finishedAt: string; message?: string }
-interface Ctr {
-  spec: Obj;
-  logFile: string;
-  env?: Record<string, string>;
-  proc?: ChildProcess;
-  restarts: number;
-  state: 'waiting' | 'running' | 'terminated';
-  waitingReason: string;
-  startedAt?: string;
-  term?: Term;
-  last?: Term;
-  timer?: NodeJS.Timeout;
-}
-interface Run {
-  ns: string;
-  name: string;
-  uid: string;
-  ip: string;
-  dir: string;
-  policy: string;
-  startTime: string;
-  ctrs: Ctr[];
-  terminal?: 'Succeeded' | 'Failed';
-  deleting: boolean;
-  killTimer?: NodeJS.Timeout;
-  chain: Promise<unknown>;
-}
+const backoff = (n: number, firstMs: number, maxMs: number) => Math.min(firstMs * 2 ** Math.max(0, n - 1), maxMs);
 
-const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-const micro = () => new Date().toISOString().replace(/Z$/, '000Z');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-function signal(p: ChildProcess | undefined, sig: NodeJS.Signals): void {
-  if (!p?.pid || p.exitCode !== null || p.signalCode !== null) return;
-  try {
-    process.kill(-p.pid, sig); // the container's process group
-  } catch {
-    try {
-      process.kill(p.pid, sig);
-    } catch {
-      /* already gone */
-    }
-  }
-}
-
-export async function startTestNode(o: { kubeconfig: string; name?: string; cpu?: string; memory?: string; pods?: string; log?: (m: string) => void }): Promise<TestNode> {
+export async function startTestNode(o: TestNodeOptions): Promise<TestNode> {
   const name = o.name ?? 'kindling-test-node';
   const log = o.log ?? (() => {});
   const api = new Api(o.kubeconfig);
-  const apiHost = api.server.hostname;
+  const apiHost = api.server.hostname.replace(/^\[(.*)\]$/, '$1');
   const apiPort = api.server.port || '443';
   const dir = mkdtempSync(join(tmpdir(), 'kindling-test-node-'));
+  const { commands: defaults, notes } = await defaultCommands();
+  const commands: Commands = Object.fromEntries(Object.entries({ ...defaults, ...o.commands }).filter(([, v]) => v.length > 0));
+  for (const n of notes) if (!o.commands?.minio) log(`test-node: ${n}`);
   const runs = new Map<string, Run>(); // by pod uid
   const finishing = new Set<string>(); // uids whose final delete is in flight
   let nextIp = 2;
   let stopped = false;
   let lastError = '';
+  const event = eventRecorder(api, name, log);
+  const find = (ns: string, podName: string) => [...runs.values()].find((r) => r.ns === ns && r.name === podName);
+  const kubelet = await startKubeletServer({ dir, nodeName: name, lookup: podLookup(find), log });
 
-  // ------------------------------------------------------------- the Node, its Lease, heartbeats
-  const version = (await api.must<{ gitVersion: string }>('GET', '/version')).body.gitVersion;
-  const since = now();
-  const resources = { cpu: o.cpu ?? '4', memory: o.memory ?? '16Gi', pods: o.pods ?? '110', 'ephemeral-storage': '100Gi' };
-  const cond = (type: string, status: string, reason: string) => ({ type, status, reason, message: reason, lastHeartbeatTime: now(), lastTransitionTime: since });
-  const nodeStatus = () => ({
-    capacity: resources,
-    allocatable: resources,
-    conditions: [
-      cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory'),
-      cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure'),
-      cond('PIDPressure', 'False', 'KubeletHasSufficientPID'),
-      cond('Ready', 'True', 'KubeletReady'),
-    ],
-    addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: name }],
-    daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
-    nodeInfo: {
-      machineID: randomUUID().replace(/-/g, ''), systemUUID: randomUUID(), bootID: randomUUID(), kernelVersion: release(),
-      osImage: 'kindling test node', containerRuntimeVersion: `kindling-test-node://${process.version}`, kubeletVersion: version,
-      kubeProxyVersion: version, operatingSystem: 'linux', architecture: process.arch === 'x64' ? 'amd64' : process.arch,
-    },
-  });
-  const arch = process.arch === 'x64' ? 'amd64' : process.arch;
-  const labels = { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': arch, 'beta.kubernetes.io/os': 'linux', 'beta.kubernetes.io/arch': arch };
-  await api.must('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name, labels }, spec: {}, status: nodeStatus() }, undefined, [409]);
-  const leasePath = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${name}`;
-  const heartbeat = async () => {
-    await api.must('PATCH', `/api/v1/nodes/${name}/status`, { status: nodeStatus() }, 'application/merge-patch+json');
-    const r = await api.call('PATCH', leasePath, { spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: micro() } }, 'application/merge-patch+json');
-    if (r.status === 404) {
-      const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: 'kube-node-lease' }, spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: micro() } };
-      await api.must('POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', lease, undefined, [409]);
-    } else if (r.status >= 300) throw new Error(`renewing the Lease: HTTP ${r.status}`);
-  };
-  await heartbeat();
-  const beat = setInterval(() => void heartbeat().catch((e: Error) => stopped || log(`test-node: heartbeat: ${e.message}`)), 10_000);
-  log(`test-node: node ${name} registered (${version}), pods in ${dir}`);
+  const node = await registerNode(api, { name, cpu: o.cpu, memory: o.memory, pods: o.pods, kubeletPort: kubelet.port, log });
+  const version = node.version;
+  log(`test-node: node ${name} registered (${version}), kubelet endpoint https://127.0.0.1:${kubelet.port}, pods in ${dir}`);
 
   // ------------------------------------------------------------------------------ pod status
-  function phase(run: Run): string {
-    if (run.terminal) return run.terminal;
-    if (run.ctrs.every((c) => c.state === 'terminated')) return (run.terminal = run.ctrs.every((c) => c.term?.exitCode === 0) ? 'Succeeded' : 'Failed');
-    return run.ctrs.some((c) => c.state === 'running' || c.restarts > 0 || c.term) ? 'Running' : 'Pending';
-  }
-  const term = (t: Term) => ({ terminated: { ...t, containerID: undefined } });
-  function podStatus(run: Run): Obj {
-    const p = phase(run);
-    const ready = p === 'Running' && run.ctrs.every((c) => c.state === 'running');
-    const c = (type: string, ok: boolean, reason?: string) => ({ type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: now(), ...(ok || !reason ? {} : { reason }) });
-    const notReady = p === 'Succeeded' || p === 'Failed' ? 'PodCompleted' : 'ContainersNotReady';
-    return {
-      phase: p,
-      conditions: [c('Initialized', true), c('Ready', ready, notReady), c('ContainersReady', ready, notReady), c('PodScheduled', true)],
-      hostIP: '127.0.0.1',
-      hostIPs: [{ ip: '127.0.0.1' }],
-      podIP: run.ip,
-      podIPs: [{ ip: run.ip }],
-      startTime: run.startTime,
-      containerStatuses: run.ctrs.map((k) => ({
-        name: k.spec.name,
-        image: k.spec.image ?? '',
-        imageID: '',
-        containerID: k.proc?.pid ? `kindling-test-node://${k.proc.pid}` : undefined,
-        ready: k.state === 'running',
-        started: k.state === 'running',
-        restartCount: k.restarts,
-        state: k.state === 'running' ? { running: { startedAt: k.startedAt } } : k.state === 'terminated' && k.term ? term(k.term) : { waiting: { reason: k.waitingReason } },
-        lastState: k.last ? term(k.last) : {},
-      })),
-    };
-  }
   function pushStatus(run: Run): void {
-    run.chain = run.chain.then(async () => {
-      if (stopped) return;
-      const path = `/api/v1/namespaces/${run.ns}/pods/${run.name}/status`;
-      const r = await api.call('PATCH', path, { metadata: { uid: run.uid }, status: podStatus(run) }, 'application/merge-patch+json');
-      if (r.status >= 300 && r.status !== 404 && r.status !== 409) log(`test-node: status of ${run.ns}/${run.name}: HTTP ${r.status}: ${r.body?.message ?? ''}`);
-    }).catch((e: Error) => stopped || log(`test-node: status of ${run.ns}/${run.name}: ${e.message}`));
+    run.chain = run.chain
+      .then(async () => {
+        if (stopped) return;
+        const path = `/api/v1/namespaces/${run.ns}/pods/${run.name}/status`;
+        const r = await api.call('PATCH', path, { metadata: { uid: run.uid }, status: podStatus(run) }, 'application/merge-patch+json');
+        if (r.status >= 300 && r.status !== 404 && r.status !== 409) log(`test-node: status of ${run.ns}/${run.name}: HTTP ${r.status}: ${r.body?.message ?? ''}`);
+      })
+      .catch((e: Error) => stopped || log(`test-node: status of ${run.ns}/${run.name}: ${e.message}`));
   }
-
-  // --------------------------------------------------------------------------- environment
-  async function resolveEnv(pod: Obj, spec: Obj, ip: string): Promise<Record<string, string>> {
-    const ns = pod.metadata.namespace as string;
-    const cache = new Map<string, Obj | undefined>();
-    const get = async (kind: 'secrets' | 'configmaps', n: string): Promise<Obj | undefined> => {
-      const key = `${kind}/${n}`;
-      if (!cache.has(key)) {
-        const r = await api.call('GET', `/api/v1/namespaces/${ns}/${kind}/${n}`);
-        if (r.status !== 200 && r.status !== 404) throw new Error(`GET ${key}: HTTP ${r.status}`);
-        const data = r.status === 200 ? (r.body.data ?? {}) : undefined;
-        cache.set(key, data && kind === 'secrets' ? Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(String(v), 'base64').toString('utf8')])) : data);
-      }
-      return cache.get(key);
-    };
-    const fields: Record<string, string> = {
-      'metadata.name': pod.metadata.name, 'metadata.namespace': ns, 'metadata.uid': pod.metadata.uid, 'spec.nodeName': name,
-      'spec.serviceAccountName': pod.spec.serviceAccountName ?? 'default', 'status.podIP': ip, 'status.hostIP': '127.0.0.1',
-    };
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOSTNAME: pod.metadata.name, POD_IP: ip,
-      KUBERNETES_SERVICE_HOST: apiHost, KUBERNETES_SERVICE_PORT: apiPort,
-    };
-    for (const f of spec.envFrom ?? []) {
-      const ref = f.secretRef ?? f.configMapRef;
-      const data = await get(f.secretRef ? 'secrets' : 'configmaps', ref.name);
-      if (!data && !ref.optional) throw new Error(`${f.secretRef ? 'secret' : 'configmap'} "${ref.name}" not found`);
-      for (const [k, v] of Object.entries(data ?? {})) env[`${f.prefix ?? ''}${k}`] = String(v);
-    }
-    for (const e of spec.env ?? []) {
-      const from = e.valueFrom;
-      if (!from) env[e.name] = expand(e.value ?? '', env);
-      else if (from.fieldRef) {
-        if (!(from.fieldRef.fieldPath in fields)) throw new Error(`fieldRef ${from.fieldRef.fieldPath} is not supported by the test node`);
-        env[e.name] = fields[from.fieldRef.fieldPath]!;
-      } else {
-        const ref = from.secretKeyRef ?? from.configMapKeyRef;
-        const what = from.secretKeyRef ? 'secret' : 'configmap';
-        if (!ref) throw new Error(`env ${e.name}: valueFrom ${Object.keys(from).join()} is not supported by the test node`);
-        const v = (await get(from.secretKeyRef ? 'secrets' : 'configmaps', ref.name))?.[ref.key];
-        if (v !== undefined) env[e.name] = String(v);
-        else if (!ref.optional) throw new Error(`${what} "${ref.name}" (key ${ref.key}) not found`);
-      }
-    }
-    return env;
-  }
-  const expand = (s: string, env: Record<string, string>) => s.replace(/\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, k: string) => env[k] ?? m);
+  const ev = (run: Run, type: 'Normal' | 'Warning', reason: string, message: string, k?: Ctr) => event(run, type, reason, message, k?.spec.name);
+  const gone = (run: Run) => stopped || run.deleting || !runs.has(run.uid);
 
   // ------------------------------------------------------------------------------ processes
-  function startCtr(run: Run, k: Ctr): void {
+  async function startCtr(run: Run, k: Ctr): Promise<void> {
     k.timer = undefined;
-    if (stopped || run.deleting) return;
-    const env = k.env!;
-    const argv = [...(k.spec.command ?? []), ...(k.spec.args ?? [])].map((a: string) => expand(String(a), env));
-    const t0 = now();
-    if (!k.spec.command?.length) return exited(run, k, { exitCode: 127, reason: 'ContainerCannotRun', startedAt: t0, finishedAt: t0, message: 'the test node runs `command` only (images are not run)' });
-    const out = openSync(k.logFile, 'a');
-    let p: ChildProcess;
+    if (gone(run)) return;
+    let p: Prepared;
     try {
-      p = spawn(argv[0]!, argv.slice(1), { cwd: run.dir, env, stdio: ['ignore', out, out], detached: true });
-    } finally {
-      closeSync(out);
+      p = await prepare(run, k, { api, nodeName: name, podIP: run.ip, apiHost, apiPort, commands });
+      k.createErrors = 0;
+    } catch (e) {
+      const message = (e as Error).message;
+      if (k.createErrors++ === 0 || k.waiting.message !== message) ev(run, 'Warning', 'Failed', `Error: ${message}`, k), log(`test-node: ${run.ns}/${run.name}/${k.spec.name}: ${message}`);
+      k.waiting = { reason: 'CreateContainerConfigError', message };
+      pushStatus(run);
+      k.timer = setTimeout(() => void startCtr(run, k), backoff(k.createErrors, 1000, 10_000));
+      return;
     }
+    if (gone(run)) return;
+    const image = (k.spec.image as string | undefined) ?? '';
+    const pullErr = pullError(image);
+    if (pullErr) {
+      k.pullFailures++;
+      k.waiting = { reason: 'ErrImagePull', message: pullErr };
+      ev(run, 'Normal', 'Pulling', `Pulling image "${image}"`, k);
+      ev(run, 'Warning', 'Failed', `Failed to pull image "${image}": ${pullErr}`, k);
+      ev(run, 'Warning', 'Failed', 'Error: ErrImagePull', k);
+      log(`test-node: ${run.ns}/${run.name}/${k.spec.name}: ErrImagePull: ${pullErr}`);
+      pushStatus(run);
+      k.timer = setTimeout(() => {
+        if (gone(run)) return;
+        k.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}": ErrImagePull: ${pullErr}` };
+        ev(run, 'Normal', 'BackOff', `Back-off pulling image "${image}"`, k);
+        ev(run, 'Warning', 'Failed', 'Error: ImagePullBackOff', k);
+        pushStatus(run);
+        k.timer = setTimeout(() => void startCtr(run, k), backoff(k.pullFailures, 10_000, 300_000));
+      }, 1000);
+      return;
+    }
+    if (k.restarts === 0 && !k.inst) ev(run, 'Normal', 'Pulled', `Container image "${image}" already present on machine`, k);
+    const inst = { n: k.restarts, id: `kindling-test-node://${randomBytes(32).toString('hex')}`, file: join(k.logDir, `${k.restarts}.log`), writer: undefined as unknown as LogWriter, ended: false };
+    mkdirSync(k.logDir, { recursive: true });
+    inst.writer = new LogWriter(inst.file);
+    k.insts.push(inst);
+    const t0 = now();
+    Object.assign(k, { inst, state: 'running', startedAt: t0, killing: undefined, waiting: { reason: 'ContainerCreating' } });
+    if (!p.argv.length) return exited(run, k, { exitCode: 128, reason: 'StartError', startedAt: t0, finishedAt: t0, message: 'the test node runs `command` only (images are not run): the container has no command' });
+    ev(run, 'Normal', 'Created', `Created container: ${k.spec.name}`, k);
+    const proc: ChildProcess = spawn(p.argv[0]!, p.argv.slice(1), { cwd: p.cwd, env: p.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    k.proc = proc;
+    proc.stdout!.on('data', (b: Buffer) => inst.writer.write('stdout', b));
+    proc.stderr!.on('data', (b: Buffer) => inst.writer.write('stderr', b));
     let done = false;
-    const finish = (code: number | null, sig: NodeJS.Signals | null, err?: Error) => {
+    const finish = (code: number | null, sig: NodeJS.Signals | null, err?: NodeJS.ErrnoException) => {
       if (done) return;
       done = true;
-      const exitCode = err ? 128 : (code ?? 128 + (sig ? constants.signals[sig] : 0));
-      exited(run, k, { exitCode, reason: err ? 'ContainerCannotRun' : exitCode === 0 ? 'Completed' : 'Error', startedAt: t0, finishedAt: now(), ...(err ? { message: err.message } : {}) });
+      if (!err) signal(proc, 'SIGKILL'); // the container ends with its main process: what it left behind dies too
+      const closed = new Promise((r) => (proc.stdout!.readableEnded && proc.stderr!.readableEnded ? r(0) : proc.once('close', r)));
+      void Promise.race([closed, sleep(1000)]).then(() => {
+        inst.ended = true;
+        inst.writer.close();
+        const exitCode = err ? 128 : (code ?? 128 + (sig ? constants.signals[sig] : 0));
+        const message = err
+          ? `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "${p.argv[0]}": ${err.code === 'ENOENT' ? 'executable file not found in $PATH' : err.message}: unknown`
+          : exitCode !== 0 && k.spec.terminationMessagePolicy === 'FallbackToLogsOnError' ? readLogText(inst.file, 80, 2048) : undefined;
+        exited(run, k, { exitCode, reason: err ? 'StartError' : exitCode === 0 ? 'Completed' : 'Error', startedAt: t0, finishedAt: now(), ...(message ? { message } : {}) });
+      });
     };
-    p.on('error', (e) => finish(null, null, e));
-    p.on('exit', (code, sig) => finish(code, sig));
-    Object.assign(k, { proc: p, state: 'running', startedAt: t0 });
-    log(`test-node: ${run.ns}/${run.name}/${k.spec.name} started (pid ${p.pid}, ${run.ip}), log ${k.logFile}`);
+    proc.on('error', (e) => finish(null, null, e));
+    proc.on('exit', (code, sig) => finish(code, sig));
+    if (proc.pid === undefined) return; // spawn failed: 'error' follows
+    ev(run, 'Normal', 'Started', `Started container ${k.spec.name}`, k);
+    log(`test-node: ${run.ns}/${run.name}/${k.spec.name} started (pid ${proc.pid}, ${run.ip}): ${p.argv.join(' ')}`);
+    startProbes(k, { ip: run.ip, kubeletVersion: version, exec: (argv, ms) => execIn(resolveArgv(argv, commands), p, ms) }, {
+      changed: () => pushStatus(run),
+      event: (reason, message) => ev(run, 'Warning', reason, message, k),
+      log,
+      kill: (message) => {
+        if (k.inst !== inst || k.state !== 'running') return;
+        k.killing = message;
+        ev(run, 'Normal', 'Killing', message, k);
+        signal(proc, 'SIGTERM');
+        k.killTimer = setTimeout(() => signal(proc, 'SIGKILL'), Math.min(run.pod.spec.terminationGracePeriodSeconds ?? 30, 10) * 1000);
+      },
+    });
     pushStatus(run);
   }
   function exited(run: Run, k: Ctr, t: Term): void {
-    k.term = t;
+    clearTimeout(k.killTimer);
+    k.term = { ...t, containerID: k.inst?.id };
+    k.proc = undefined;
     log(`test-node: ${run.ns}/${run.name}/${k.spec.name} exited ${t.exitCode} (${t.reason})`);
     const restart = !stopped && !run.deleting && (run.policy === 'Always' || (run.policy === 'OnFailure' && t.exitCode !== 0));
     if (restart) {
-      k.last = t;
+      k.last = k.term;
       k.restarts++;
-      Object.assign(k, { state: 'waiting', waitingReason: k.restarts > 1 ? 'CrashLoopBackOff' : 'ContainerCreating' });
-      k.timer = setTimeout(() => startCtr(run, k), Math.min(250 * 2 ** (k.restarts - 1), 10_000));
+      const ms = backoff(k.restarts, 250, 10_000);
+      const message = `back-off ${Math.ceil(ms / 1000)}s restarting failed container=${k.spec.name} pod=${run.name}_${run.ns}(${run.uid})`;
+      Object.assign(k, { state: 'waiting', waiting: k.restarts > 1 ? { reason: 'CrashLoopBackOff', message } : { reason: 'ContainerCreating' } });
+      if (k.restarts > 1) ev(run, 'Warning', 'BackOff', `Back-off restarting failed container ${k.spec.name} in pod ${run.name}_${run.ns}(${run.uid})`, k);
+      k.timer = setTimeout(() => void startCtr(run, k), ms);
     } else k.state = 'terminated';
     pushStatus(run);
     if (run.deleting) void maybeFinish(run);
   }
-  async function startPod(pod: Obj, run: Run): Promise<void> {
-    try {
-      for (const k of run.ctrs) k.env = await resolveEnv(pod, k.spec, run.ip);
-    } catch (e) {
-      for (const k of run.ctrs) k.waitingReason = 'CreateContainerConfigError';
-      log(`test-node: ${run.ns}/${run.name}: ${(e as Error).message}; retrying`);
-      pushStatus(run);
-      await sleep(1000);
-      if (!stopped && !run.deleting && runs.has(run.uid)) return startPod(pod, run);
-      return;
+  async function startPod(run: Run): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        run.volumes = await setupVolumes(run.pod, run.dir, { api, nodeName: name, podIP: run.ip, timers: run.timers, log });
+        break;
+      } catch (e) {
+        const message = e instanceof MountError ? e.message : `setting up volumes: ${(e as Error).message}`;
+        ev(run, 'Warning', 'FailedMount', message);
+        log(`test-node: ${run.ns}/${run.name}: ${message}`);
+        await sleep(backoff(attempt, 1000, 30_000));
+        if (gone(run)) return;
+      }
     }
-    for (const k of run.ctrs) startCtr(run, k);
+    for (const k of run.ctrs) void startCtr(run, k);
   }
   function admit(pod: Obj): void {
     const n = nextIp++;
-    const ip = `127.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+    const ip = pod.spec.hostNetwork ? '127.0.0.1' : `127.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
     const podDir = join(dir, `${pod.metadata.namespace}_${pod.metadata.name}_${pod.metadata.uid}`);
-    mkdirSync(join(podDir, 'logs'), { recursive: true });
+    for (const d of ['logs', 'home', 'tmp']) mkdirSync(join(podDir, d), { recursive: true });
     const run: Run = {
-      ns: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid, ip, dir: podDir, policy: pod.spec.restartPolicy ?? 'Always',
-      startTime: now(), deleting: false, chain: Promise.resolve(),
-      ctrs: (pod.spec.containers as Obj[]).map((spec) => ({ spec, logFile: join(podDir, 'logs', `${spec.name}.log`), restarts: 0, state: 'waiting', waitingReason: 'ContainerCreating' })),
+      ns: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid, ip, dir: podDir, pod, policy: pod.spec.restartPolicy ?? 'Always',
+      startTime: now(), deleting: false, chain: Promise.resolve(), volumes: new Map(), conds: new Map(), timers: new Set(),
+      ctrs: (pod.spec.containers as Obj[]).map((spec) => ({
+        spec, logDir: join(podDir, 'logs', spec.name), insts: [], restarts: 0, state: 'waiting', waiting: { reason: 'ContainerCreating' },
+        ready: false, started: false, pullFailures: 0, createErrors: 0,
+      })),
     };
     runs.set(run.uid, run);
     pushStatus(run);
-    void startPod(pod, run);
+    void startPod(run);
   }
 
   // ------------------------------------------------------------------------- deletion, sync
@@ -289,7 +265,7 @@ export async function startTestNode(o: { kubeconfig: string; name?: string; cpu?
     try {
       const body = { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid } };
       await api.must('DELETE', `/api/v1/namespaces/${ns}/pods/${podName}`, body, undefined, [404, 409]);
-      runs.delete(uid);
+      forget(uid);
       log(`test-node: ${ns}/${podName} deleted`);
     } catch (e) {
       finishing.delete(uid); // retried on the next sync
@@ -299,11 +275,16 @@ export async function startTestNode(o: { kubeconfig: string; name?: string; cpu?
   function terminate(run: Run, graceSeconds: number): void {
     run.deleting = true;
     for (const k of run.ctrs) {
-      if (k.timer) clearTimeout(k.timer);
-      if (k.state === 'waiting') k.state = 'terminated';
+      clearTimeout(k.timer);
+      if (k.state === 'waiting') {
+        const t = now();
+        k.state = 'terminated';
+        k.term = { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated', startedAt: t, finishedAt: t };
+      } else if (k.state === 'running') ev(run, 'Normal', 'Killing', `Stopping container ${k.spec.name}`, k);
       signal(k.proc, 'SIGTERM');
     }
     run.killTimer = setTimeout(() => run.ctrs.forEach((k) => signal(k.proc, 'SIGKILL')), Math.min(graceSeconds, 10) * 1000);
+    pushStatus(run);
     void maybeFinish(run);
   }
   async function maybeFinish(run: Run): Promise<void> {
@@ -311,6 +292,19 @@ export async function startTestNode(o: { kubeconfig: string; name?: string; cpu?
     clearTimeout(run.killTimer);
     await run.chain;
     await finalDelete(run.ns, run.name, run.uid);
+  }
+  function forget(uid: string): void {
+    const run = runs.get(uid);
+    if (!run) return;
+    run.deleting = true;
+    for (const k of run.ctrs) {
+      clearTimeout(k.timer);
+      clearTimeout(k.killTimer);
+      signal(k.proc, 'SIGKILL');
+    }
+    clearTimeout(run.killTimer);
+    for (const t of run.timers) clearTimeout(t);
+    runs.delete(uid);
   }
   async function sync(): Promise<void> {
     const r = await api.must<{ items: Obj[] }>('GET', `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${name}`)}`);
@@ -325,18 +319,19 @@ export async function startTestNode(o: { kubeconfig: string; name?: string; cpu?
         else if (!run.ctrs.some((k) => k.state === 'running')) void maybeFinish(run);
       } else if (!run && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed') admit(pod);
     }
-    for (const [uid, run] of runs) {
-      if (seen.has(uid)) continue; // gone from the API (deleted, or force-deleted): stop what is left
-      run.deleting = true;
-      for (const k of run.ctrs) {
-        clearTimeout(k.timer);
-        signal(k.proc, 'SIGKILL');
-      }
-      clearTimeout(run.killTimer);
-      runs.delete(uid);
-    }
+    for (const uid of runs.keys()) if (!seen.has(uid)) forget(uid); // gone from the API (deleted, force-deleted)
     for (const uid of finishing) if (!seen.has(uid)) finishing.delete(uid);
   }
+  // A full list every 2 s, and at once whenever the watch on this node's pods sees a change.
+  let kick: () => void = () => {};
+  let watch: { close(): void } | undefined;
+  const podsWatch = () => {
+    if (stopped) return;
+    watch = api.watch(`/api/v1/pods?watch=true&fieldSelector=${encodeURIComponent(`spec.nodeName=${name}`)}`, () => kick(), () => {
+      if (!stopped) setTimeout(podsWatch, 500);
+    });
+  };
+  podsWatch();
   const loop = (async () => {
     while (!stopped) {
       try {
@@ -347,14 +342,18 @@ export async function startTestNode(o: { kubeconfig: string; name?: string; cpu?
         if (!stopped && m !== lastError) log(`test-node: sync: ${m}`);
         lastError = m;
       }
-      await sleep(500);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 2000);
+        kick = () => (clearTimeout(t), setTimeout(r, stopped ? 0 : 20));
+        if (stopped) kick();
+      });
     }
   })();
 
-  const find = (ns: string, podName: string) => [...runs.values()].find((r) => r.ns === ns && r.name === podName);
   return {
     name,
     dir,
+    kubeletPort: kubelet.port,
     async killPod(ns, podName) {
       const run = find(ns, podName);
       if (!run) throw new Error(`test-node: pod ${ns}/${podName} is not running here`);
@@ -363,23 +362,31 @@ export async function startTestNode(o: { kubeconfig: string; name?: string; cpu?
     pods: () =>
       [...runs.values()].map((r) => ({
         namespace: r.ns, name: r.name, uid: r.uid, podIP: r.ip, dir: r.dir,
-        containers: r.ctrs.map((k) => ({ name: k.spec.name, image: k.spec.image ?? '', pid: k.state === 'running' ? k.proc?.pid : undefined, restartCount: k.restarts, logFile: k.logFile })),
+        containers: r.ctrs.map((k) => ({ name: k.spec.name, image: k.spec.image ?? '', pid: k.state === 'running' ? k.proc?.pid : undefined, restartCount: k.restarts, logFile: k.inst?.file })),
       })),
-    logFile: (ns, podName, container) => find(ns, podName)?.ctrs.find((k) => k.spec.name === container)?.logFile,
-    async stop() {
+    logFile: (ns, podName, container) => find(ns, podName)?.ctrs.find((k) => k.spec.name === container)?.inst?.file,
+    logs(ns, podName, container, lo = {}) {
+      const k = find(ns, podName)?.ctrs.find((c) => c.spec.name === container);
+      const file = lo.previous ? k?.insts.find((i) => i.id === k.last?.containerID)?.file : k?.inst?.file;
+      return file && existsSync(file) ? readLogText(file) : undefined;
+    },
+    async stop(so = {}) {
       if (stopped) return;
       stopped = true;
-      clearInterval(beat);
+      node.stop();
+      kick();
+      watch?.close();
       const procs: ChildProcess[] = [];
       for (const run of runs.values()) {
-        clearTimeout(run.killTimer);
-        for (const k of run.ctrs) {
-          clearTimeout(k.timer);
-          if (k.proc && k.proc.exitCode === null && k.proc.signalCode === null) procs.push(k.proc);
-          signal(k.proc, 'SIGKILL');
-        }
+        for (const k of run.ctrs) if (k.proc && k.proc.exitCode === null && k.proc.signalCode === null) procs.push(k.proc);
+        forget(run.uid);
       }
       await Promise.race([Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(0) : p.once('exit', r))))), sleep(5000)]);
+      await kubelet.close();
+      if (so.unregister !== false) {
+        const r = await api.call('DELETE', `/api/v1/nodes/${name}`).catch(() => undefined);
+        if (r && r.status < 300) log(`test-node: node ${name} unregistered`);
+      }
       api.close();
       await Promise.race([loop, sleep(2000)]);
       rmSync(dir, { recursive: true, force: true });

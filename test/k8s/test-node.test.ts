@@ -3,7 +3,6 @@
 // status, restarts per restartPolicy and finishes deletions. Without the control plane tools
 // this test FAILS in CI (process.env.CI) and is skipped elsewhere.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import { startOrSkip, until } from '../helpers/k8s.js';
@@ -44,6 +43,7 @@ const deployment = {
           env: [
             { name: 'MESSAGE', valueFrom: { secretKeyRef: { name: 'greeting', key: 'message' } } },
             { name: 'MY_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+            { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
           ],
         }],
       },
@@ -108,7 +108,8 @@ test('test node: runs bound pods as local processes (env from Secret, pod IP, ex
     assert.equal(cs.state.terminated?.exitCode, 3);
     assert.equal(cs.state.terminated?.reason, 'Error');
     assert.equal(cs.restartCount, 0);
-    assert.equal(readFileSync(node.logFile(NS, 'exit3', 'main')!, 'utf8'), 'bye\n');
+    assert.equal(node.logs(NS, 'exit3', 'main'), 'bye\n');
+    assert.equal(await kubectlRun(['logs', 'exit3', '-n', NS]), 'bye\n');
 
     // Killing the Deployment's process: restartPolicy Always restarts it in the same pod.
     const pid1 = node.pods().find((p) => p.name === web.metadata.name)!.containers[0]!.pid!;

@@ -36,7 +36,7 @@ export class Api {
     this.token = user.token ?? (user.tokenFile ? readFileSync(resolve(base, user.tokenFile), 'utf8').trim() : undefined);
     this.agent = new Agent({
       keepAlive: true,
-      maxSockets: 8,
+      maxSockets: 16,
       ca,
       cert: b64(user['client-certificate-data']),
       key: b64(user['client-key-data']),
@@ -80,6 +80,46 @@ export class Api {
       throw new Error(`${method} ${path}: HTTP ${r.status}: ${msg}`);
     }
     return r;
+  }
+
+  /**
+   * A watch (`path` with watch=true): calls onEvent for each event until the server ends it or
+   * close() is called; then calls onEnd once. The caller restarts it as it sees fit.
+   */
+  watch(path: string, onEvent: (e: { type: string; object: any }) => void, onEnd: (err?: Error) => void): { close(): void } {
+    let ended = false;
+    const end = (err?: Error) => {
+      if (!ended) (ended = true), onEnd(err);
+    };
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const req = request(new URL(path, this.server), { method: 'GET', headers, agent: this.agent }, (r) => {
+      if (r.statusCode !== 200) {
+        r.resume();
+        return end(new Error(`watch ${path}: HTTP ${r.statusCode}`));
+      }
+      let buf = '';
+      r.setEncoding('utf8');
+      r.on('data', (d: string) => {
+        buf += d;
+        for (let i = buf.indexOf('\n'); i !== -1; i = buf.indexOf('\n')) {
+          const line = buf.slice(0, i);
+          buf = buf.slice(i + 1);
+          if (line.trim()) {
+            try {
+              onEvent(JSON.parse(line) as { type: string; object: any });
+            } catch {
+              /* a torn line: the next resync catches up */
+            }
+          }
+        }
+      });
+      r.on('end', () => end());
+      r.on('error', end);
+    });
+    req.on('error', end);
+    req.end();
+    return { close: () => (req.destroy(), end()) };
   }
 
   close(): void {
