@@ -19,6 +19,9 @@ export class StatusReporter {
   private lastAt = 0;
   private pending?: NodeJS.Timeout;
   private chain: Promise<unknown> = Promise.resolve();
+  /** The latest task counts, for the final patch (progress patches may be throttled away). */
+  private tasks?: StageTasks[];
+  private latest?: Progress;
 
   constructor(
     private readonly kube: Kube,
@@ -58,7 +61,9 @@ export class StatusReporter {
 
   /** Called often; writes at most once a second, and only changes. */
   progress(p: Progress): void {
+    this.latest = p;
     const tasks: StageTasks[] = p.stages.map((s) => ({ stage: s.kind, total: s.total, pending: s.pending, running: s.running, succeeded: s.succeeded, failed: s.failed }));
+    this.tasks = tasks;
     const w = this.workers();
     const status: JobStatus = { progress: progressText(tasks), tasks, workers: { ...w, summary: `${w.ready}/${w.desired}` } };
     const text = JSON.stringify(status);
@@ -67,13 +72,17 @@ export class StatusReporter {
     if (wait > 0) {
       this.pending ??= setTimeout(() => {
         this.pending = undefined;
-        this.progress(p);
+        if (this.latest) this.progress(this.latest);
       }, wait);
       return;
     }
     this.last = text;
     this.lastAt = Date.now();
     void this.write(status).catch(() => undefined);
+  }
+
+  private final(): JobStatus {
+    return { workers: { desired: 0, ready: 0, summary: '0/0' }, ...(this.tasks ? { tasks: this.tasks, progress: progressText(this.tasks) } : {}) };
   }
 
   async succeeded(m: Manifest, outputUri: string): Promise<void> {
@@ -83,7 +92,7 @@ export class StatusReporter {
     await this.write({
       ...this.phase('Succeeded', 'Committed', `${rows} rows committed to ${outputUri}`),
       completionTime: timestamp(),
-      workers: { desired: 0, ready: 0, summary: '0/0' },
+      ...this.final(),
       output: { uri: outputUri, manifest: `${outputUri.replace(/\/$/, '')}/${SUCCESS}`, rows, files, inputRecords: m.counters.inputRows },
       failure: null as never,
     });
@@ -97,7 +106,7 @@ export class StatusReporter {
     await this.write({
       ...this.phase('Failed', reasonOf(err.code), message),
       completionTime: timestamp(),
-      workers: { desired: 0, ready: 0, summary: '0/0' },
+      ...this.final(),
       failure: { reason: reasonOf(err.code), message, ...(task ? { task } : {}) },
     });
   }

@@ -1,13 +1,12 @@
 /**
  * A small typed door to the Kubernetes REST API: @kubernetes/client-node supplies the
- * configuration and authentication (kubeconfig, in-cluster token files, client certificates)
- * and the watch stream; requests are plain JSON over node:https, so every call is explicit
+ * configuration and authentication (kubeconfig, in-cluster token files, client certificates);
+ * requests and watches are plain JSON over node:https, so every call is explicit
  * about its path, verb and patch type. Failures become KindlingErrors (code KUBERNETES) that
  * say which call failed and why, with the API server's own message; never a credential.
  */
 import http from 'node:http';
 import https from 'node:https';
-import { Watch } from '@kubernetes/client-node';
 import { KindlingError } from '../common/errors.js';
 import { loadKubeConfig, type KubeTarget } from './config.js';
 
@@ -66,8 +65,8 @@ export class Kube {
   }
 
   /** A streaming GET (pod logs); the caller consumes the response. */
-  async stream(path: string, query: Query = {}): Promise<http.IncomingMessage> {
-    const res = await this.open('GET', path, { query });
+  async stream(path: string, query: Query = {}, idleMs = 30_000): Promise<http.IncomingMessage> {
+    const res = await this.open('GET', path, { query, idleMs });
     if ((res.statusCode ?? 0) >= 300) {
       const text = await readText(res);
       let msg = text.slice(0, 300);
@@ -81,7 +80,7 @@ export class Kube {
     return res;
   }
 
-  private async open(method: string, path: string, o: { body?: unknown; query?: Query; contentType?: string }): Promise<http.IncomingMessage> {
+  private async open(method: string, path: string, o: { body?: unknown; query?: Query; contentType?: string; idleMs?: number }): Promise<http.IncomingMessage> {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) qs.set(k, String(v));
     const opts: https.RequestOptions = {
@@ -99,7 +98,8 @@ export class Kube {
     if (payload) Object.assign(opts.headers!, { 'Content-Type': o.contentType ?? 'application/json', 'Content-Length': payload.length });
     return new Promise((resolve, reject) => {
       const req = (this.url.protocol === 'https:' ? https : http).request(opts, resolve);
-      req.setTimeout(30_000, () => req.destroy(new Error('no answer in 30 s')));
+      const idle = o.idleMs ?? 30_000;
+      if (idle > 0) req.setTimeout(idle, () => req.destroy(new Error(`no answer in ${idle / 1000} s`)));
       req.on('error', (e) => reject(new KubeApiError(0, 'Unreachable', `${method} ${path}: cannot reach the API server ${this.server}: ${e.message}`)));
       req.end(payload);
     });
@@ -150,9 +150,45 @@ export class Kube {
     }
   }
 
-  /** A watch stream from `resourceVersion`; `done` gets the error or undefined when it ends. */
-  watch(path: string, query: Query, onEvent: (type: string, obj: Obj) => void, done: (err?: unknown) => void): Promise<AbortController> {
-    return new Watch(this.target.kc).watch(path, { ...query, allowWatchBookmarks: true }, onEvent, done);
+  /**
+   * A watch stream from `resourceVersion`: one JSON event per line. `done` gets the error, or
+   * undefined when the server ends the stream (its timeout); the caller re-lists and watches
+   * again. (Our own reader over node:https: client-node's Watch rides on node-fetch, whose
+   * "Premature close" on a cut chunked stream escapes as an uncaught exception.)
+   */
+  async watch(path: string, query: Query, onEvent: (type: string, obj: Obj) => void, done: (err?: unknown) => void): Promise<AbortController> {
+    const abort = new AbortController();
+    // The server ends the watch after timeoutSeconds (then we re-list); no idle timeout here.
+    const res = await this.stream(path, { timeoutSeconds: 300, ...query, watch: true, allowWatchBookmarks: true }, 0);
+    let buf = '';
+    let finished = false;
+    const finish = (err?: unknown) => {
+      if (finished) return;
+      finished = true;
+      res.destroy();
+      done(err);
+    };
+    abort.signal.addEventListener('abort', () => finish(), { once: true });
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      buf += chunk;
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (!line) continue;
+        try {
+          const ev = JSON.parse(line) as { type: string; object: Obj };
+          if (ev.type === 'ERROR') return finish(new KubeApiError(Number(ev.object?.code) || 500, String(ev.object?.reason ?? ''), `watch ${path}: ${ev.object?.message ?? 'error'}`));
+          onEvent(ev.type, ev.object);
+        } catch (e) {
+          return finish(e);
+        }
+      }
+    });
+    res.on('end', () => finish());
+    res.on('error', (e) => finish(e));
+    res.on('close', () => finish());
+    return abort;
   }
 
   close(): void {

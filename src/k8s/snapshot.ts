@@ -25,15 +25,21 @@ export class Snapshot extends EventEmitter {
     return `${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
   }
 
-  /** Resolves after the first list. */
+  /**
+   * Resolves after the first successful list. Failures (a CRD's storage still initializing,
+   * 429; the API server restarting) are emitted as 'error' and retried with backoff.
+   */
   start(): Promise<void> {
-    this.synced = new Promise<void>((resolve, reject) => {
-      void this.cycle(resolve, reject);
+    this.synced = new Promise<void>((resolve) => {
+      this.onSynced = resolve;
+      void this.cycle();
     });
     return this.synced;
   }
 
-  private async cycle(onSynced?: () => void, onFirstError?: (e: unknown) => void): Promise<void> {
+  private onSynced?: () => void;
+
+  private async cycle(): Promise<void> {
     if (this.stopped) return;
     let rv: string | undefined;
     try {
@@ -47,10 +53,10 @@ export class Snapshot extends EventEmitter {
       }
       for (const k of [...this.objects.keys()]) if (!seen.has(k)) this.objects.delete(k);
       this.retryMs = 250;
-      onSynced?.();
+      this.onSynced?.();
+      this.onSynced = undefined;
       this.emit('change', undefined);
     } catch (e) {
-      if (onFirstError) return onFirstError(e);
       this.emit('error', e);
       return this.later();
     }
