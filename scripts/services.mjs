@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// Development services: a real MinIO (S3) for `npm run services:up`, the tests and CI.
+// Development services: a real MinIO (S3) for `npm run services:up`, the tests and CI, and with
+// it a Kubernetes control plane and a test node (scripts/services-k8s.mjs).
 //
 //   node scripts/services.mjs build   build (or find) the pinned MinIO binary, print its path
-//   node scripts/services.mjs up      start MinIO in the background, write .kindling/services.env
+//   node scripts/services.mjs up [--require-k8s]
+//                                     start MinIO, the control plane and a test node in the
+//                                     background (each unless running), write .kindling/services.env;
+//                                     without the Kubernetes tools only MinIO (--require-k8s: fail)
 //   node scripts/services.mjs env     print .kindling/services.env (for `eval "$(...)"`)
-//   node scripts/services.mjs down    stop it, remove the pid file and services.env
+//   node scripts/services.mjs down    stop them (test node, control plane, MinIO), remove services.env
 //
 // Plain ESM JavaScript on purpose: it runs before `tsc`, and test/helpers/minio.ts imports the
 // binary-locating and process helpers from here, so the version and the path have one source.
@@ -272,15 +276,10 @@ export async function stopPid(pid, graceMs = STOP_GRACE_MS) {
 
 // ---------------------------------------------------------------- the CLI (up / down / env)
 
-function readPid() {
-  const pid = Number(readText(PID_FILE).trim());
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-}
-
 /** The pid in .kindling/minio.pid if that process is alive and (on Linux) really a minio. */
 function runningPid() {
-  const pid = readPid();
-  if (!pid || !isAlive(pid)) return undefined;
+  const pid = Number(readText(PID_FILE).trim());
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
   const cmd = readText(`/proc/${pid}/cmdline`);
   if (cmd && !cmd.includes('minio')) return undefined; // the pid was reused by something else
   return pid;
@@ -292,36 +291,23 @@ function readEnvFile() {
   return vars;
 }
 
-async function isHealthy(endpoint) {
-  try {
-    return (await fetch(`${endpoint}/minio/health/ready`, { signal: AbortSignal.timeout(2000) })).status === 200;
-  } catch {
-    return false;
-  }
+const isHealthy = (endpoint) => fetch(`${endpoint}/minio/health/ready`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status === 200, () => false);
+
+const MINIO_VARS = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'KINDLING_MINIO_CONSOLE_URL'];
+
+function describe(v) {
+  const rows = { endpoint: v.AWS_ENDPOINT_URL, console: v.KINDLING_MINIO_CONSOLE_URL, 'access key': v.AWS_ACCESS_KEY_ID, 'secret key': v.AWS_SECRET_ACCESS_KEY, region: v.AWS_REGION, data: DATA_DIR, log: LOG_FILE };
+  return [`MinIO ${MINIO_VERSION}`, ...Object.entries(rows).map(([k, x]) => `  ${k.padEnd(18)}${x}`)].join('\n');
 }
 
-function describe(vars, consoleUrl) {
-  return [
-    `MinIO ${MINIO_VERSION}`,
-    `  endpoint          ${vars.AWS_ENDPOINT_URL}`,
-    ...(consoleUrl ? [`  console           ${consoleUrl}`] : []),
-    `  access key        ${vars.AWS_ACCESS_KEY_ID}`,
-    `  secret key        ${vars.AWS_SECRET_ACCESS_KEY}`,
-    `  region            ${vars.AWS_REGION}`,
-    `  data              ${DATA_DIR}`,
-    `  log               ${LOG_FILE}`,
-    `  environment       source ${ENV_FILE}`,
-    `  stop              npm run services:down`,
-  ].join('\n');
-}
-
-async function up() {
+/** Starts MinIO unless it runs and is healthy; returns its services.env variables and a description. */
+async function upMinio() {
   const pid = runningPid();
   if (pid) {
     const vars = readEnvFile();
     if (vars.AWS_ENDPOINT_URL && (await isHealthy(vars.AWS_ENDPOINT_URL))) {
-      console.log(`MinIO is already running (pid ${pid}) and healthy.\n${describe(vars, vars.KINDLING_MINIO_CONSOLE_URL)}`);
-      return;
+      const minio = Object.fromEntries(MINIO_VARS.map((k) => [k, vars[k]]));
+      return { vars: minio, message: `MinIO is already running (pid ${pid}) and healthy.\n${describe(minio)}` };
     }
     console.error(`services: MinIO (pid ${pid}) is running but not healthy; restarting it`);
     await stopPid(pid);
@@ -344,17 +330,11 @@ async function up() {
     try {
       const ms = await waitReady(endpoint, { child, logFile: LOG_FILE });
       child.unref();
-      const consoleUrl = `http://127.0.0.1:${consolePort}`;
-      const vars = { AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_REGION: MINIO_REGION };
-      writeFileSync(
-        ENV_FILE,
-        `# Written by \`npm run services:up\` (scripts/services.mjs); removed by \`npm run services:down\`.\n` +
-          Object.entries({ ...vars, KINDLING_MINIO_CONSOLE_URL: consoleUrl })
-            .map(([k, v]) => `export ${k}='${v}'\n`)
-            .join(''),
-      );
-      console.log(`MinIO started (pid ${child.pid}) in ${(ms / 1000).toFixed(1)} s.\n${describe(vars, consoleUrl)}`);
-      return;
+      const vars = {
+        AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_REGION: MINIO_REGION,
+        KINDLING_MINIO_CONSOLE_URL: `http://127.0.0.1:${consolePort}`,
+      };
+      return { vars, message: `MinIO started (pid ${child.pid}) in ${(ms / 1000).toFixed(1)} s.\n${describe(vars)}` };
     } catch (e) {
       if (child.exitCode === null && child.signalCode === null) await stopPid(child.pid);
       rmSync(PID_FILE, { force: true });
@@ -364,7 +344,20 @@ async function up() {
   }
 }
 
+async function up(args) {
+  const k8s = await import('./services-k8s.mjs');
+  const missing = k8s.k8sUnavailable();
+  if (missing && args.includes('--require-k8s')) throw new Error(`--require-k8s: ${missing}`);
+  const minio = await upMinio();
+  k8s.writeEnvFile(ENV_FILE, minio.vars);
+  console.log(minio.message);
+  const kube = missing ? undefined : await k8s.k8sUp();
+  if (kube) k8s.writeEnvFile(ENV_FILE, minio.vars, kube);
+  console.log(k8s.usage(ENV_FILE, kube, missing));
+}
+
 async function down() {
+  await (await import('./services-k8s.mjs')).k8sDown();
   const pid = runningPid();
   if (pid) {
     const how = await stopPid(pid);
@@ -385,26 +378,26 @@ function env() {
   process.stdout.write(readText(ENV_FILE));
 }
 
-async function main(cmd) {
+async function main(cmd, args) {
   switch (cmd) {
     case 'build':
       console.log(await ensureMinio());
       return;
     case 'up':
-      return up();
+      return up(args);
     case 'down':
       return down();
     case 'env':
       return env();
     default:
-      console.error('usage: node scripts/services.mjs build|up|down|env');
+      console.error('usage: node scripts/services.mjs build|up [--require-k8s]|down|env');
       process.exitCode = 2;
   }
 }
 
 const invokedDirectly = process.argv[1] && pathToFileURL(realpathSync(process.argv[1])).href === import.meta.url;
 if (invokedDirectly) {
-  main(process.argv[2]).catch((e) => {
+  main(process.argv[2], process.argv.slice(3)).catch((e) => {
     console.error(`services: ${e.message}`);
     process.exit(1);
   });
