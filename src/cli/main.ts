@@ -20,6 +20,9 @@ if (process.argv[2] === 'worker') {
   (await import('./demo.js')).registerDemo(program);
   (await import('./head.js')).registerHead(program);
   (await import('./crd.js')).registerCrd(program);
+  (await import('./submit.js')).registerSubmit(program);
+  (await import('./status.js')).registerStatus(program);
+  (await import('./logs.js')).registerLogs(program);
   (await import('./worker.js')).registerWorker(program);
   (await import('./coordinator.js')).registerCoordinator(program);
   (await import('./operator.js')).registerOperator(program);
