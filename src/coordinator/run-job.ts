@@ -45,12 +45,20 @@ export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifes
   const lastSeen = new Map<string, number>();
   const peakRssKb = new Map<string, number>();
   let shuttingDown = false;
+  // Scale down: when fewer tasks remain than workers, an idle worker is told to go.
+  const released = new Set<string>();
   const server = new CoordinatorServer(scheduler, token, o.log, {
     onSeen: (w, rssKb) => {
       lastSeen.set(w, Date.now());
       peakRssKb.set(w, Math.max(rssKb, peakRssKb.get(w) ?? 0));
     },
     shuttingDown: () => shuttingDown,
+    surplus: (worker) => {
+      if (released.has(worker) || scheduler.remaining() >= lastSeen.size - released.size) return false;
+      released.add(worker);
+      o.log.info({ worker, remaining: scheduler.remaining() }, 'fewer tasks than workers: releasing an idle worker');
+      return true;
+    },
   });
   const bound = await server.listen(o.listen?.host, o.listen?.port);
   const adv = o.listen?.advertise;
@@ -77,7 +85,7 @@ export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifes
       },
       onExit: (worker, expected, detail) => {
         lastSeen.delete(worker);
-        if (expected || scheduler.job.kind !== 'running') return;
+        if (released.delete(worker) || expected || scheduler.job.kind !== 'running') return;
         o.log.warn({ worker, detail }, 'worker lost; its tasks will be rerun');
         scheduler.workerLost(worker);
         setImmediate(() => {

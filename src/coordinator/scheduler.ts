@@ -155,6 +155,13 @@ export class Scheduler extends EventEmitter {
     });
   }
 
+  /** Tasks of every stage not yet succeeded (later stages count before they are runnable). */
+  remaining(): number {
+    let n = 0;
+    for (const ts of this.tasks) for (const t of ts) if (t.kind !== 'succeeded') n++;
+    return n;
+  }
+
   results(stage: number): TaskResult[] {
     return this.tasks[stage].map((t) => (t as Extract<TaskState, { kind: 'succeeded' }>).result);
   }

@@ -20,6 +20,8 @@ export interface ServerHooks {
   /** Every request: the worker and its peak RSS so far (KiB). */
   onSeen(worker: string, rssKb: number): void;
   shuttingDown(): boolean;
+  /** A worker that found no task: may it go (fewer tasks remain than workers)? */
+  surplus?(worker: string): boolean;
 }
 
 const LONG_POLL_MS = 2000;
@@ -108,7 +110,7 @@ export class CoordinatorServer {
         if (!t) break;
         tasks.push(t);
       }
-      const shutdown = this.hooks.shuttingDown() || this.scheduler.job.kind !== 'running';
+      const shutdown = this.hooks.shuttingDown() || this.scheduler.job.kind !== 'running' || (tasks.length === 0 && this.hooks.surplus?.(worker) === true);
       if (tasks.length > 0 || shutdown || Date.now() >= deadline) {
         if (tasks.length) this.log.debug({ worker, tasks: tasks.map((t) => `${t.stage}/${t.partition}/${t.attempt}`) }, 'assigned');
         return { tasks, shutdown: shutdown && tasks.length === 0 };
