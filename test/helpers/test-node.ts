@@ -9,7 +9,7 @@
 // - Each pod gets its own loopback address as its pod IP (127.0.0.2, 127.0.0.3, ...; hostNetwork
 //   pods 127.0.0.1). A server in a pod should listen on its pod IP (env from fieldRef
 //   status.podIP); 0.0.0.0 works, but then two pods cannot use the same port.
-// - Env: PATH (the host's), HOME (<podDir>/home), TMPDIR (the container's /tmp), HOSTNAME, the
+// - Env: PATH (the host's), HOME and TMPDIR (the container's /tmp), HOSTNAME, the
 //   `kubernetes` Service variables (pointing at the real API server, 127.0.0.1:<port>), then the
 //   pod's envFrom and env (Secrets, ConfigMaps, fieldRefs; test-node/env.ts). Nothing else of the
 //   host's environment leaks in.
@@ -67,7 +67,7 @@ export interface TestNodeOptions {
 }
 export interface TestNode {
   name: string;
-  /** Temp dir holding one dir per pod (volumes, home, tmp, logs); removed by stop(). */
+  /** Temp dir holding one dir per pod (volumes, tmp, logs); removed by stop(). */
   dir: string;
   /** The port of the kubelet endpoint on 127.0.0.1 (HTTPS; the Node's daemonEndpoints). */
   kubeletPort: number;
@@ -244,7 +244,7 @@ export async function startTestNode(o: TestNodeOptions): Promise<TestNode> {
     const n = nextIp++;
     const ip = pod.spec.hostNetwork ? '127.0.0.1' : `127.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
     const podDir = join(dir, `${pod.metadata.namespace}_${pod.metadata.name}_${pod.metadata.uid}`);
-    for (const d of ['logs', 'home', 'tmp']) mkdirSync(join(podDir, d), { recursive: true });
+    for (const d of ['logs', 'tmp']) mkdirSync(join(podDir, d), { recursive: true });
     const run: Run = {
       ns: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid, ip, dir: podDir, pod, policy: pod.spec.restartPolicy ?? 'Always',
       startTime: now(), deleting: false, chain: Promise.resolve(), volumes: new Map(), conds: new Map(), timers: new Set(),

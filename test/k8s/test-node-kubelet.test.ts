@@ -120,7 +120,7 @@ test('test node as a kubelet: commands, tokens, image pulls, logs, probes, volum
     assert.match(await kubectlRun(['logs', 'token', '-n', NS, '--tail=1']), /^200 \d+ pods\n$/);
 
     // automountServiceAccountToken: false -> no token, no KINDLING_SERVICEACCOUNT_DIR
-    const probe = 'console.log(String(process.env.KINDLING_SERVICEACCOUNT_DIR) + " " + process.env.KUBERNETES_SERVICE_HOST + " " + (process.env.HOME.endsWith("/home") && require("os").tmpdir().endsWith("/tmp") && require("os").tmpdir() !== "/tmp"))';
+    const probe = 'console.log(String(process.env.KINDLING_SERVICEACCOUNT_DIR) + " " + process.env.KUBERNETES_SERVICE_HOST + " " + (process.env.HOME === require("os").tmpdir() && process.env.HOME.endsWith("/tmp") && process.env.HOME !== "/tmp"))';
     await apply(pod('notoken', { restartPolicy: 'Never', automountServiceAccountToken: false, containers: [ctr(probe)] }));
     await phaseOf('notoken', 'Succeeded');
     assert.equal(await kubectlRun(['logs', 'notoken', '-n', NS]), 'undefined 127.0.0.1 true\n');

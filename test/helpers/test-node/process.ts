@@ -1,7 +1,7 @@
 // What a container runs: its process environment, argv and working directory, built afresh for
 // each start as the kubelet builds a container's config (so a changed Secret shows after a restart).
-//   env:  PATH (the host's), HOME (<podDir>/home), TMPDIR (the container's /tmp: its /tmp volume
-//         or <podDir>/tmp), HOSTNAME, KINDLING_SERVICEACCOUNT_DIR (when the service account token
+//   env:  PATH (the host's), HOME and TMPDIR (the container's /tmp: its /tmp volume or
+//         <podDir>/tmp; kindling's image sets both to /tmp), HOSTNAME, KINDLING_SERVICEACCOUNT_DIR (when the service account token
 //         volume is mounted), then the variables the pod declares (env.ts), mount paths mapped.
 //   argv: command + args, `$(VAR)` expanded, mount paths mapped, the first word looked up in the
 //         commands table (commands.ts).
@@ -26,7 +26,7 @@ export async function prepare(run: Run, k: Ctr, c: EnvContext & { commands: Comm
   const tmp = map('/tmp') !== '/tmp' ? map('/tmp') : join(run.dir, 'tmp');
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-    HOME: join(run.dir, 'home'),
+    HOME: tmp,
     TMPDIR: tmp,
     HOSTNAME: run.name,
     ...(sa !== SERVICEACCOUNT_PATH ? { KINDLING_SERVICEACCOUNT_DIR: sa } : {}),
