@@ -39,6 +39,11 @@ export class Snapshot extends EventEmitter {
 
   private onSynced?: () => void;
 
+  /** 'error' is informational here (every failure is retried): never an unhandled throw. */
+  private warn(e: unknown): void {
+    if (this.listenerCount('error') > 0) this.warn(e);
+  }
+
   private async cycle(): Promise<void> {
     if (this.stopped) return;
     let rv: string | undefined;
@@ -57,7 +62,7 @@ export class Snapshot extends EventEmitter {
       this.onSynced = undefined;
       this.emit('change', undefined);
     } catch (e) {
-      this.emit('error', e);
+      this.warn(e);
       return this.later();
     }
     try {
@@ -72,12 +77,12 @@ export class Snapshot extends EventEmitter {
           this.emit('change', obj);
         },
         (err) => {
-          if (err && !this.stopped && !/aborted/i.test(String((err as Error).message ?? err))) this.emit('error', err);
+          if (err && !this.stopped && !/aborted/i.test(String((err as Error).message ?? err))) this.warn(err);
           void this.later();
         },
       );
     } catch (e) {
-      this.emit('error', e);
+      this.warn(e);
       void this.later();
     }
   }

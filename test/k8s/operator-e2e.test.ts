@@ -114,6 +114,48 @@ ${extra}`;
   assert.equal(failed.status.failure.reason, 'PodsNotStarting');
   assert.match(failed.status.failure.message, /no worker pod started within 10 s .*(ErrImagePull|ImagePullBackOff)/);
 
+  // --- a coordinator that dies is recreated (bounded); its old workers are removed ------------
+  const stuckWorkers = '  workers: { replicas: 1, image: "registry.invalid/kindling:does-not-exist", startTimeoutSeconds: 3600 }\n';
+  await kubectl(['apply', '-f', '-'], jobYaml('phoenix', `${stuckWorkers}  coordinator: { maxRestarts: 1 }\n`));
+  const workerOf = async (run: string) =>
+    until(`a worker pod of run ${run}`, async () => {
+      const p: Obj = JSON.parse(await kubectl(['get', 'pods', '-l', `kindling.dev/job=phoenix,kindling.dev/role=worker,kindling.dev/run=${run}`, '-o', 'json']));
+      return p.items[0]?.metadata.name as string | undefined;
+    }, 60_000);
+  const runOf = async (attempts: number) =>
+    until(`phoenix running attempt ${attempts}`, async () => {
+      const j = await getJob('phoenix');
+      return j.status?.phase === 'Running' && j.status.coordinator?.attempts === attempts ? (j.status.runId as string) : undefined;
+    }, 60_000);
+  const run1 = await runOf(1);
+  await workerOf(run1);
+  await node.killPod('default', 'phoenix-coordinator-0');
+  const run2 = await runOf(2);
+  assert.notEqual(run2, run1);
+  await workerOf(run2);
+  await until('the first run\'s workers to be deleted', async () => {
+    const p: Obj = JSON.parse(await kubectl(['get', 'pods', '-l', `kindling.dev/job=phoenix,kindling.dev/run=${run1}`, '-o', 'json']));
+    return p.items.length === 0 ? true : undefined;
+  }, 60_000);
+  await node.killPod('default', 'phoenix-coordinator-1');
+  const lost = await until('phoenix to fail', async () => {
+    const j = await getJob('phoenix');
+    return j.status?.phase === 'Failed' ? j : undefined;
+  }, 60_000);
+  assert.equal(lost.status.failure.reason, 'CoordinatorLost');
+  assert.match(lost.status.failure.message, /pod phoenix-coordinator-1 exited with code 137.*started 2 time\(s\) \(spec\.coordinator\.maxRestarts 1\)/);
+  const phoenixEvents: Obj = JSON.parse(await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=phoenix', '-o', 'json']));
+  assert.deepEqual(phoenixEvents.items.map((e: Obj) => e.reason).sort(), ['CoordinatorCreated', 'CoordinatorLost', 'CoordinatorRestarted']);
+
+  // --- ttlSecondsAfterFinished: a finished job's pods are deleted; the job and its status stay --
+  await kubectl(['apply', '-f', '-'], jobYaml('brief', '  workers: { replicas: 1 }\n  ttlSecondsAfterFinished: 2\n'));
+  await until('brief to succeed', async () => ((await getJob('brief')).status?.phase === 'Succeeded' ? true : undefined), 120_000);
+  await until('brief\'s pods to be deleted after its TTL', async () => {
+    const p: Obj = JSON.parse(await kubectl(['get', 'pods', '-l', 'kindling.dev/job=brief', '-o', 'json']));
+    return p.items.length === 0 ? true : undefined;
+  }, 60_000);
+  assert.equal((await getJob('brief')).status.phase, 'Succeeded');
+
   // --- deleting a running job removes every pod it made ----------------------------------------
   await kubectl(['apply', '-f', '-'], jobYaml('doomed', '  workers: { replicas: 2, image: "registry.invalid/kindling:does-not-exist", startTimeoutSeconds: 3600 }\n'));
   await until('doomed to have worker pods', async () => {
