@@ -49,7 +49,7 @@ import { execIn, startProbes } from './test-node/probes.js';
 import { prepare, type Prepared } from './test-node/process.js';
 import { registerNode } from './test-node/node.js';
 import { podStatus } from './test-node/status.js';
-import { now, signal, sleep, type Ctr, type Obj, type Run, type Term } from './test-node/util.js';
+import { now, signal, sleep, type Ctr, type Instance, type Obj, type Run, type Term } from './test-node/util.js';
 import { MountError, setupVolumes } from './test-node/volumes.js';
 
 export type { Commands } from './test-node/commands.js';
@@ -160,9 +160,9 @@ export async function startTestNode(o: TestNodeOptions): Promise<TestNode> {
       return;
     }
     if (k.restarts === 0 && !k.inst) ev(run, 'Normal', 'Pulled', `Container image "${image}" already present on machine`, k);
-    const inst = { n: k.restarts, id: `kindling-test-node://${randomBytes(32).toString('hex')}`, file: join(k.logDir, `${k.restarts}.log`), writer: undefined as unknown as LogWriter, ended: false };
     mkdirSync(k.logDir, { recursive: true });
-    inst.writer = new LogWriter(inst.file);
+    const file = join(k.logDir, `${k.restarts}.log`);
+    const inst: Instance = { n: k.restarts, id: `kindling-test-node://${randomBytes(32).toString('hex')}`, file, writer: new LogWriter(file), ended: false };
     k.insts.push(inst);
     const t0 = now();
     Object.assign(k, { inst, state: 'running', startedAt: t0, killing: undefined, waiting: { reason: 'ContainerCreating' } });

@@ -158,6 +158,22 @@ test('test node as a kubelet: commands, tokens, image pulls, logs, probes, volum
     }
   });
 
+  await step('containers that cannot be created or started: CreateContainerConfigError, StartError', async () => {
+    const env = [{ name: 'X', valueFrom: { secretKeyRef: { name: 'absent', key: 'x' } } }];
+    await apply(pod('nosecret', { restartPolicy: 'Never', containers: [ctr('', { env })] }));
+    await apply(pod('nocommand', { restartPolicy: 'Never', containers: [{ name: 'main', image: 'kindling:test', command: ['no-such-command', '--help'] }] }));
+    const waiting = await until('CreateContainerConfigError', async () => (await get('nosecret')).status?.containerStatuses?.[0]?.state?.waiting);
+    assert.deepEqual(waiting, { reason: 'CreateContainerConfigError', message: 'secret "absent" not found' });
+    const failed = await phaseOf('nocommand', 'Failed');
+    const term = failed.status.containerStatuses[0].state.terminated;
+    assert.equal(term.reason, 'StartError');
+    assert.equal(term.exitCode, 128);
+    assert.match(term.message, /exec: "no-such-command": executable file not found in \$PATH/);
+    // The Secret appears: the container starts on the next try, as with a kubelet.
+    await kubectlRun(['create', 'secret', 'generic', 'absent', '-n', NS, '--from-literal=x=1']);
+    await phaseOf('nosecret', 'Succeeded', 30_000);
+  });
+
   await step('readiness and liveness probes', async () => {
     const server = 'const t0 = Date.now(); require("http").createServer((q, s) => { s.statusCode = q.url === "/live" ? 500 : Date.now() - t0 > 2500 ? 200 : 503; s.end() }).listen(8080, process.env.POD_IP)';
     const probe = (path: string, extra: Obj = {}) => ({ httpGet: { path, port: 'http' }, periodSeconds: 1, ...extra });
