@@ -13,6 +13,7 @@ import { runLocal } from '../src/cli/run.js';
 import { bytes, table } from '../src/cli/format.js';
 import { duck, rows } from '../test/helpers/oracle.js';
 import { benchS3 } from './s3.js';
+import { benchCluster } from './cluster.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
 /** Runs per engine and analysis; the median is reported (this machine's timings vary by 10-20%). */
@@ -78,6 +79,7 @@ async function main() {
   process.stdout.write(table(['analysis', 'kindling s', 'rows/s', 'peak RSS/worker', 'duckdb s', 'duckdb wall s', 'rows/s', 'duckdb RSS', 'ratio', 'target', 'outputs agree'], results) + '\n');
   process.stdout.write(`\nmedian of ${RUNS} runs each (fastest in parentheses). kindling s: the whole job (plan, worker start, map, shuffle, reduce, commit); duckdb s: the COPY query inside DuckDB; duckdb wall s: including process start.\n`);
   await benchS3(files, input, CACHE, RUNS, SPLIT);
+  await benchCluster(files, RUNS, SPLIT);
 }
 
 function median(xs: number[]): number {

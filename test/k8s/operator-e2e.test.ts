@@ -169,4 +169,6 @@ ${extra}`;
   }, 90_000);
   const left: Obj = JSON.parse(await kubectl(['get', 'secrets,services', '-l', 'kindling.dev/job=doomed', '-o', 'json']));
   assert.deepEqual(left.items, []);
+  // Stop the node before the control plane (after-hooks run in registration order).
+  await node.stop();
 });
