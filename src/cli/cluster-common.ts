@@ -18,9 +18,9 @@ export interface ClusterFlags {
   namespace?: string;
 }
 
-export function clusterOptions(cmd: Command): Command {
+export function clusterOptions(cmd: Command, namespaceDefault = "the kubeconfig context's namespace, else default"): Command {
   return cmd
-    .option('-n, --namespace <ns>', "the namespace (default: the kubeconfig context's namespace, else default)")
+    .option('-n, --namespace <ns>', `the namespace (default: ${namespaceDefault})`)
     .option('--kubeconfig <file>', 'kubeconfig to use (default: KUBECONFIG, then ~/.kube/config)');
 }
 

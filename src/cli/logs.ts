@@ -107,7 +107,10 @@ async function printLogs(kube: Kube, ns: string, pod: string, o: { follow?: bool
     }
     throw e;
   }
-  const stop = () => res.destroy();
+  const stop = () => {
+    process.exitCode = 130; // Ctrl-C ended it, as the exit codes say
+    res.destroy();
+  };
   process.once('SIGINT', stop);
   try {
     let rest = '';

@@ -68,7 +68,10 @@ async function watchStatus(kube: Kube, ns: string, name: string, flags: StatusFl
       if (err) reject(err);
       else resolve();
     };
-    const onSignal = () => finish();
+    const onSignal = () => {
+      process.exitCode = 130;
+      finish();
+    };
     process.once('SIGINT', onSignal);
     let first = true;
     const onChange = (job: Obj | undefined) => {
@@ -84,7 +87,10 @@ async function watchStatus(kube: Kube, ns: string, name: string, flags: StatusFl
         if (isTerminalPhase(job.status?.phase)) finish();
       }).catch((e) => finish(e));
     };
-    watchJob(kube, ns, name, onChange).then(
+    const onError = (e: unknown) => {
+      if (e instanceof KindlingError && !e.retryable) finish(e);
+    };
+    watchJob(kube, ns, name, onChange, onError).then(
       (w) => {
         watch = w;
         if (done) w.stop();

@@ -31,8 +31,9 @@ export function registerSubmit(program: Command): void {
       .option('--replace', 'if a KindlingJob of that name exists, delete it (and its pods), wait until it is gone, then submit')
       .option('--wait', 'wait for the job to finish: exit 0 when it succeeded, 1 when it failed')
       .option('--timeout <duration>', 'with --wait: stop waiting after this long, e.g. 30m, 90s, 1h (the job keeps running)'),
+    "the document's metadata.namespace, else the kubeconfig context's, else default",
   )
-    .addHelpText('after', '\nExample:\n  kindling submit examples/price-sensitivity-s3.yaml --set spec.workers.replicas=4 --wait --timeout 30m\n')
+    .addHelpText('after', '\nExample:\n  kindling submit k8s/examples/price-sensitivity.yaml --set spec.workers.replicas=4 --wait --timeout 30m\n')
     .action(async (file: string, flags: SubmitFlags) => {
       const timeoutMs = flags.timeout !== undefined ? parseTimeout(flags.timeout) : undefined;
       const { doc, job } = readSubmission(file, flags.set);
@@ -95,8 +96,8 @@ async function submit(kube: Kube, ns: string, doc: JobDocument, flags: SubmitFla
     }
     // Foreground: the job goes once its pods (owned by it) are gone, so the new job's pods never meet the old ones.
     await kube.delete(paths.job(ns, name), { propagationPolicy: 'Foreground' });
-    process.stdout.write(`${ref} deleted (--replace)\n`);
     await untilGone(kube, paths.job(ns, name), ref);
+    process.stdout.write(`${ref} deleted (--replace)\n`);
     await create();
   }
   process.stdout.write(`${ref} submitted\n`);
@@ -104,9 +105,15 @@ async function submit(kube: Kube, ns: string, doc: JobDocument, flags: SubmitFla
 
 async function untilGone(kube: Kube, path: string, ref: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const noteAt = Date.now() + 2000;
+  let noted = false;
   for (;;) {
     const o = await kube.get(path);
     if (!o) return;
+    if (!noted && Date.now() > noteAt) {
+      noted = true;
+      process.stderr.write(`waiting for ${ref} and its pods to be deleted (--replace)...\n`);
+    }
     if (Date.now() > deadline) {
       const fin = (o.metadata?.finalizers as string[] | undefined)?.join(', ');
       throw new KindlingError('KUBERNETES', `${ref} is still being deleted after ${timeoutMs / 1000} s${fin ? ` (finalizers: ${fin})` : ''}`, {
@@ -192,7 +199,11 @@ async function waitFor(kube: Kube, ns: string, name: string, timeoutMs: number |
         }
       });
     };
-    watchJob(kube, ns, name, onChange).then(
+    // Transient failures (the API server restarting, 429) are retried; lasting ones (403) end the wait.
+    const onError = (e: unknown) => {
+      if (e instanceof KindlingError && !e.retryable) finish(() => reject(e));
+    };
+    watchJob(kube, ns, name, onChange, onError).then(
       (w) => {
         watch = w;
         if (settled) w.stop();

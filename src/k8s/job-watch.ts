@@ -11,7 +11,11 @@ export interface JobWatch {
   stop(): void;
 }
 
-/** Resolves after the first list (the callback has seen the current object); rejects if that list fails. */
+/**
+ * Resolves after the first successful list (the callback has seen the current object). Failed
+ * lists and watches go to `onError` and are retried with backoff (the Snapshot's way); a caller
+ * that cannot wait for a lasting failure (403, 404) stops there.
+ */
 export async function watchJob(kube: Kube, ns: string, name: string, onChange: (job: Obj | undefined) => void, onError: (e: unknown) => void = () => {}): Promise<JobWatch> {
   const snap = new Snapshot(kube, paths.jobs(ns), { fieldSelector: `metadata.name=${name}` });
   let last: string | undefined;
