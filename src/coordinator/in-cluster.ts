@@ -14,6 +14,7 @@ import { physicalPlan } from '../plan/physical.js';
 import { resolveJob, type Job } from '../spec/load.js';
 import { runJob } from './run-job.js';
 import { StatusReporter } from './status-reporter.js';
+import { archiveLogs, logsUri } from './archive-logs.js';
 
 export interface InClusterEnv {
   KINDLING_JOB_NAME?: string;
@@ -58,8 +59,10 @@ export async function runCoordinatorInCluster(env: InClusterEnv, log: Logger, si
   }
   const self = await kube.get<Obj>(paths.pod(ns, podName));
   if (!self) throw new KindlingError('KUBERNETES', `cannot read my own pod ${ns}/${podName}`);
+  let runId: string | undefined;
   try {
     const plan = await physicalPlan(job);
+    runId = plan.runId;
     await removeStaleWorkers(kube, ns, jobName, plan.runId, log);
     backend = new KubernetesBackend({
       kube,
@@ -72,7 +75,7 @@ export async function runCoordinatorInCluster(env: InClusterEnv, log: Logger, si
       log,
     });
     const host = env.POD_IP ?? '0.0.0.0';
-    await reporter.running(plan.runId, podName, Number(env.KINDLING_COORDINATOR_ATTEMPT ?? 0) + 1, `http://${host}:${COORDINATOR_PORT}`);
+    await reporter.running(plan.runId, podName, Number(env.KINDLING_COORDINATOR_ATTEMPT ?? 0) + 1, `http://${host}:${COORDINATOR_PORT}`, logsUri(job.output.uri, plan.runId));
     const manifest = await runJob(plan, {
       backend,
       log,
@@ -92,6 +95,8 @@ export async function runCoordinatorInCluster(env: InClusterEnv, log: Logger, si
     log.error({ err: e instanceof KindlingError ? e.describe() : String(e) }, 'job failed');
     return 1;
   } finally {
+    // Pod logs go with the pods (TTL, job deletion): keep a copy next to the output.
+    if (runId) await archiveLogs(kube, ns, [podName, ...(backend?.podNames() ?? [])], logsUri(job.output.uri, runId), log).catch(() => undefined);
     kube.close();
   }
 }

@@ -55,8 +55,8 @@ export class StatusReporter {
     return { phase, conditions: this.conditions };
   }
 
-  running(runId: string, pod: string, attempts: number, url?: string): Promise<void> {
-    return this.write({ ...this.phase('Running', 'CoordinatorRunning', `coordinator ${pod} runs ${runId}`), runId, coordinator: { pod, attempts, url } });
+  running(runId: string, pod: string, attempts: number, url: string, logs: string): Promise<void> {
+    return this.write({ ...this.phase('Running', 'CoordinatorRunning', `coordinator ${pod} runs ${runId}`), runId, logs, coordinator: { pod, attempts, url } });
   }
 
   /** Called often; writes at most once a second, and only changes. */

@@ -37,6 +37,8 @@ export interface JobStatus {
   startTime?: string;
   completionTime?: string;
   runId?: string;
+  /** Where the coordinator copies the pods' logs at the end of the run. */
+  logs?: string;
   coordinator?: { pod?: string; attempts: number; url?: string };
   output?: { uri: string; manifest: string; rows: number; files: number; inputRecords: number };
   failure?: { reason: string; message: string; task?: string };

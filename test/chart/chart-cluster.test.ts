@@ -187,6 +187,7 @@ spec:
     ['get', 'kindlingjobs.kindling.dev', '-n', 'team-x'],
     ['patch', 'kindlingjobs.kindling.dev', '--subresource=status', '-n', 'team-x'],
     ['create', 'events', '-n', 'team-x'],
+    ['get', 'pods', '--subresource=log', '-n', 'team-x'],
   ]);
   await check(COORD, false, [
     ['create', 'pods', '-n', 'team-a'],

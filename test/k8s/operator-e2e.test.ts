@@ -100,6 +100,12 @@ ${extra}`;
   assert.deepEqual(events.items.map((e: Obj) => e.reason), ['CoordinatorCreated']);
   const describe = await kubectl(['describe', 'kj', 'ps']);
   assert.match(describe, /CoordinatorCreated/);
+  // The pods' logs outlive the pods: copied next to the output at the end of the run.
+  assert.equal(done.status.logs, `s3://kindling/results/ps/_logs/${done.status.runId}/`);
+  const archived = (await s3.list(done.status.logs)).map((o) => o.uri.split('/').pop()!);
+  assert.deepEqual(archived.sort(), pods.items.map((p: Obj) => `${p.metadata.name}.log`).sort());
+  const workerLog = Buffer.from(await s3.readAll(`${done.status.logs}${pods.items.find((p: Obj) => p.metadata.labels['kindling.dev/role'] === 'worker').metadata.name}.log`)).toString('utf8');
+  assert.match(workerLog, /"msg":"registered"/);
   const table = await kubectl(['get', 'kj', 'ps']);
   assert.match(table, /NAME\s+PHASE\s+PROGRESS\s+WORKERS\s+AGE\nps\s+Succeeded\s+\d+\/\d+ tasks\s+0\/0/);
 

@@ -77,6 +77,11 @@ export class KubernetesBackend implements Backend {
     return n;
   }
 
+  /** Every worker pod this backend created (for log archiving). */
+  podNames(): string[] {
+    return [...this.pods.keys()];
+  }
+
   /** For the status: pods wanted now, and those running. */
   counts(): { desired: number; ready: number } {
     let desired = 0;
