@@ -34,8 +34,13 @@ export function registerLogs(program: Command): void {
       const worker = flags.worker === undefined ? undefined : nonNegative('--worker', flags.worker);
       const tail = flags.tail === undefined ? undefined : nonNegative('--tail', flags.tail);
       await withKube(flags, undefined, async (kube, ns) => {
-        const pod = worker === undefined ? await coordinatorPod(kube, ns, name) : await workerPod(kube, ns, name, worker);
-        await printLogs(kube, ns, pod, { follow: flags.follow, tail, raw: flags.raw });
+        try {
+          const pod = worker === undefined ? await coordinatorPod(kube, ns, name) : await workerPod(kube, ns, name, worker);
+          await printLogs(kube, ns, pod, { follow: flags.follow, tail, raw: flags.raw });
+        } catch (e) {
+          // The pods are gone (TTL, deletion): the coordinator archived their logs next to the output.
+          if (!(e instanceof KindlingError) || e.code !== 'KUBERNETES' || !(await printArchived(kube, ns, name, worker, { tail, raw: flags.raw }))) throw e;
+        }
       });
     });
 }
@@ -133,6 +138,26 @@ async function printLogs(kube: Kube, ns: string, pod: string, o: { follow?: bool
   } finally {
     process.off('SIGINT', stop);
   }
+}
+
+/** Prints a pod's log from the job's archive (status.logs); false when there is none. */
+async function printArchived(kube: Kube, ns: string, name: string, worker: number | undefined, o: { tail?: number; raw?: boolean }): Promise<boolean> {
+  const { paths } = await import('../k8s/names.js');
+  const job = await kube.get<Obj>(paths.job(ns, name));
+  const st = (job?.status ?? {}) as JobStatus;
+  if (!job || !st.logs) return false;
+  const { configureStorage, storeFor } = await import('../storage/index.js');
+  configureStorage(job.spec?.storage ?? {});
+  const store = storeFor(st.logs);
+  const files = (await store.list(st.logs)).map((f) => f.uri).sort();
+  const coordinator = files.filter((f) => /-coordinator-\d+\.log$/.test(f)).pop();
+  const workers = files.filter((f) => !/-coordinator-\d+\.log$/.test(f));
+  const file = worker === undefined ? coordinator : workers[worker];
+  if (!file) return false;
+  process.stderr.write(`(the pod is gone; its log as archived at the end of run ${st.runId}: ${file})\n`);
+  const lines = Buffer.from(await store.readAll(file)).toString('utf8').split('\n').filter((l) => l !== '');
+  for (const l of o.tail !== undefined ? lines.slice(-o.tail) : lines) process.stdout.write(`${o.raw ? l : formatLogLine(l)}\n`);
+  return true;
 }
 
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };

@@ -6,6 +6,7 @@
 // deleting a running job removes every pod. Without the tools: FAILS in CI, skips elsewhere.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateEvents } from '../../src/gen/generate.js';
@@ -161,6 +162,19 @@ ${extra}`;
     return p.items.length === 0 ? true : undefined;
   }, 60_000);
   assert.equal((await getJob('brief')).status.phase, 'Succeeded');
+  // ...and `kindling logs` still shows them, from the archive the coordinator wrote.
+  const cli = (args: string[]) =>
+    spawnSync(process.execPath, [join(ROOT, 'bin/kindling.js'), ...args, '--kubeconfig', cp.kubeconfig], {
+      encoding: 'utf8',
+      env: { ...process.env, AWS_ACCESS_KEY_ID: minio.accessKeyId, AWS_SECRET_ACCESS_KEY: minio.secretAccessKey, AWS_REGION: minio.region },
+    });
+  const coordLog = cli(['logs', 'brief']);
+  assert.equal(coordLog.status, 0, coordLog.stderr);
+  assert.match(coordLog.stderr, /the pod is gone; its log as archived at the end of run/);
+  assert.match(coordLog.stdout, /job succeeded/);
+  const workerLog0 = cli(['logs', 'brief', '--worker', '0', '--raw']);
+  assert.equal(workerLog0.status, 0, workerLog0.stderr);
+  assert.match(workerLog0.stdout, /"msg":"registered"/);
 
   // --- deleting a running job removes every pod it made ----------------------------------------
   await kubectl(['apply', '-f', '-'], jobYaml('doomed', '  workers: { replicas: 2, image: "registry.invalid/kindling:does-not-exist", startTimeoutSeconds: 3600 }\n'));
