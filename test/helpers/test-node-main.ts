@@ -50,7 +50,8 @@ async function main(): Promise<void> {
   if (stopping) await node.stop();
 }
 
-main().catch((e: Error) => {
+// `node --test dist/test/` loads every file under test/ as a test file: then there is nothing to run.
+if (!process.env.NODE_TEST_CONTEXT) main().catch((e: Error) => {
   console.error(`test-node: ${e.message}`);
   process.exit(1);
 });

@@ -28,7 +28,7 @@ test('the KindlingJob CRD on a real API server: established, examples apply, inv
   assert.match(list, /^NAME\s+PHASE\s+PROGRESS\s+WORKERS\s+AGE/m);
   for (const name of ['price-sensitivity', 'engagement', 'top-category-brand']) assert.match(list, new RegExp(`^${name}\\s`, 'm'));
   const stored = JSON.parse(await k(['get', 'kj', 'engagement', '-o', 'json'])) as { spec: { storage: { endpoint: string }; input: { uri: string } } };
-  assert.equal(stored.spec.input.uri, 's3://events/2019-Nov/');
+  assert.equal(stored.spec.input.uri, 's3://kindling/events/2019-Nov/');
 
   const rejected = async (doc: string, pattern: RegExp) => {
     await assert.rejects(k(['apply', '--validate=strict', '-f', '-'], doc), (e: Error) => pattern.test(e.message), `expected ${pattern}`);
