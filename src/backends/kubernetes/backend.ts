@@ -6,24 +6,15 @@
  * start timeout, instead of waiting forever.
  */
 import type { Logger } from '../../common/logger.js';
-import type { Job } from '../../spec/load.js';
 import type { Kube, Obj } from '../../k8s/client.js';
 import { LABELS, names, paths, selector } from '../../k8s/names.js';
-import { describeState, podState, type OwnerRef, type PodState } from '../../k8s/pod.js';
+import { describeState, podState, type PodState } from '../../k8s/pod.js';
 import { Snapshot } from '../../k8s/snapshot.js';
 import type { Backend, WorkerLaunch } from '../backend.js';
-import { workerPod } from './worker-pod.js';
+import { workerPod, type WorkerPodSettings } from './worker-pod.js';
 
-export interface KubernetesBackendOptions {
+export interface KubernetesBackendOptions extends WorkerPodSettings {
   kube: Kube;
-  namespace: string;
-  job: Job;
-  /** The coordinator pod: owner of the worker pods. */
-  owner: OwnerRef;
-  image: string;
-  imagePullPolicy?: string;
-  /** The Secret holding the job token (key `token`). */
-  tokenSecret: string;
   log: Logger;
   /** Overrides job.workers.startTimeoutSeconds (tests). */
   startTimeoutMs?: number;

@@ -5,14 +5,20 @@ import { buildPod, command, hardened, identity, image, labelled, named, ownedBy,
 import type { Job } from '../../spec/load.js';
 import type { WorkerLaunch } from '../backend.js';
 
-export interface WorkerPodInput {
-  name: string;
+/** What every worker pod of a job shares (the backend's settings). */
+export interface WorkerPodSettings {
   namespace: string;
   job: Job;
+  /** The coordinator pod: owner of the worker pods. */
   owner: OwnerRef;
   image: string;
   imagePullPolicy?: string;
+  /** The Secret holding the job token (key `token`). */
   tokenSecret: string;
+}
+
+export interface WorkerPodInput extends WorkerPodSettings {
+  name: string;
   launch: WorkerLaunch;
 }
 
