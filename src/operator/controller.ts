@@ -93,7 +93,12 @@ export class Controller {
         const n = (this.failures.get(key) ?? 0) + 1;
         this.failures.set(key, n);
         const ms = Math.min(500 * 2 ** (n - 1), 30_000);
-        this.log.warn({ job: key, err: e instanceof Error ? e.message : String(e), retryInMs: ms }, 'reconcile failed; will retry');
+        const message = e instanceof Error ? e.message : String(e);
+        this.log.warn({ job: key, err: message, retryInMs: ms }, 'reconcile failed; will retry');
+        // The namespace's ServiceAccount or RoleBinding may have been removed: check them again.
+        this.accessReady.delete(key.split('/')[0]!);
+        // Say it where the user looks (kubectl describe), not only in the operator's log.
+        if (n === 3 || n % 20 === 0) await this.reportFailure(key, message, n).catch(() => undefined);
         this.enqueue(key, ms);
       }
     }
@@ -151,6 +156,12 @@ export class Controller {
         this.enqueue(key, a.ms);
         return;
     }
+  }
+
+  private async reportFailure(key: string, message: string, attempts: number): Promise<void> {
+    const [ns, name] = key.split('/') as [string, string];
+    const job = await this.kube.get<Obj>(paths.job(ns, name));
+    if (job) await this.event(job, { kind: 'event', type: 'Warning', reason: 'ReconcileFailed', message: `the operator failed ${attempts} times and keeps retrying: ${message}` });
   }
 
   private async event(job: Obj, a: Extract<Action, { kind: 'event' }>): Promise<void> {
