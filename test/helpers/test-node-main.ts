@@ -50,8 +50,10 @@ async function main(): Promise<void> {
   if (stopping) await node.stop();
 }
 
-// `node --test dist/test/` loads every file under test/ as a test file: then there is nothing to run.
-if (!process.env.NODE_TEST_CONTEXT) main().catch((e: Error) => {
+// `node --test dist/test/` loads every file under test/ as a test file, without arguments: then
+// there is nothing to run. (A test that spawns this file passes arguments, and inherits the
+// runner's NODE_TEST_CONTEXT.)
+if (!(process.env.NODE_TEST_CONTEXT && process.argv.length <= 2)) main().catch((e: Error) => {
   console.error(`test-node: ${e.message}`);
   process.exit(1);
 });

@@ -125,6 +125,15 @@ ${extra}`;
   assert.equal(failed.status.failure.reason, 'PodsNotStarting');
   assert.match(failed.status.failure.message, /no worker pod started within 10 s .*(ErrImagePull|ImagePullBackOff)/);
 
+  // ...and workers no node can hold: the real scheduler's Unschedulable reason.
+  await kubectl(['apply', '-f', '-'], jobYaml('too-big', '  workers: { replicas: 1, resources: { requests: { cpu: "500" } }, startTimeoutSeconds: 10 }\n'));
+  const unschedulable = await until('job too-big to fail', async () => {
+    const j = await getJob('too-big');
+    return j.status?.phase === 'Failed' ? j : undefined;
+  }, 120_000);
+  assert.equal(unschedulable.status.failure.reason, 'PodsNotStarting');
+  assert.match(unschedulable.status.failure.message, /Unschedulable: 0\/1 nodes are available: 1 Insufficient cpu/);
+
   // --- a coordinator that dies is recreated (bounded); its old workers are removed ------------
   const stuckWorkers = '  workers: { replicas: 1, image: "registry.invalid/kindling:does-not-exist", startTimeoutSeconds: 3600 }\n';
   await kubectl(['apply', '-f', '-'], jobYaml('phoenix', `${stuckWorkers}  coordinator: { maxRestarts: 1 }\n`));
