@@ -112,7 +112,9 @@ export class Controller {
     // just reported success.
     const job = await this.kube.get<Obj>(paths.job(ns, name));
     if (!job) return;
-    const pods = this.pods.flatMap((s) => s.list()).filter((p) => p.metadata.namespace === ns && p.metadata.labels?.[LABELS.job] === name);
+    // So are its coordinator pods (the snapshot only triggers reconciles): a pod created a
+    // moment ago must not look "disappeared" and be created twice.
+    const pods = (await this.kube.list<Obj>(paths.pods(ns), { labelSelector: selector({ [LABELS.job]: name, [LABELS.role]: 'coordinator' }) })).items;
     const actions = decide({ job, pods, now: Date.now() });
     for (const a of actions) await this.act(job, a, key);
   }
