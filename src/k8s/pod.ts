@@ -23,7 +23,9 @@ export function buildPod(...steps: PodStep[]): Obj {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { labels: { [LABELS.name]: 'kindling' }, annotations: {} },
-    spec: { containers: [{ name: 'kindling', env: [] }], restartPolicy: 'Never', volumes: [] },
+    // FallbackToLogsOnError: a container that fails puts the end of its log into its status,
+    // so the operator's "exited with code 1" carries the reason.
+    spec: { containers: [{ name: 'kindling', env: [], terminationMessagePolicy: 'FallbackToLogsOnError' }], restartPolicy: 'Never', volumes: [] },
   };
   return steps.reduce((pod, step) => step(pod), base);
 }
