@@ -61,7 +61,8 @@ export class CoordinatorServer {
       res.end(JSON.stringify(body));
     };
     if (!this.authorized(req)) {
-      this.log.warn({ url: req.url }, 'rejected a request without the job token');
+      // The path only: a query string could carry a credential, and none is ever logged.
+      this.log.warn({ path: (req.url ?? '').split('?')[0], from: req.socket.remoteAddress }, 'rejected a request without the job token');
       req.resume();
       return reply(401, { error: 'missing or wrong job token' });
     }
