@@ -33,6 +33,8 @@ export function childName(job: string, suffix: string): string {
 export const names = {
   coordinatorPod: (job: string, attempt: number) => childName(job, `coordinator-${attempt}`),
   service: (job: string) => childName(job, 'coordinator'),
+  /** Who may reach the coordinator (its worker pods); the same name as the Service, another kind. */
+  networkPolicy: (job: string) => childName(job, 'coordinator'),
   tokenSecret: (job: string) => childName(job, 'token'),
   workerPod: (job: string, run: string, i: number) => childName(job, `${run.slice(-6)}-w${i}`),
 };
@@ -58,5 +60,6 @@ export const paths = {
   serviceAccounts: (ns: string) => core(ns, 'serviceaccounts'),
   events: (ns: string) => core(ns, 'events'),
   roleBindings: (ns: string) => `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`,
+  networkPolicies: (ns: string) => `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`,
   leases: (ns: string) => `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`,
 };

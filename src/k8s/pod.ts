@@ -101,9 +101,13 @@ export const hardened: PodStep = (pod) => {
   };
 };
 
-/** The user's pod settings from the spec: scheduling, labels, annotations. */
+/**
+ * The user's pod settings from the spec: scheduling, labels, annotations. kindling's own labels
+ * win over the user's: a job must not pass its pods off as another job's workers (the
+ * coordinator's NetworkPolicy admits them by label) or its workers as a coordinator.
+ */
 export const userSettings = (s: PodSettings): PodStep => (pod) => {
-  const p = labelled(s.labels ?? {}, s.annotations ?? {})(pod);
+  const p = labelled({ ...(s.labels ?? {}), ...pod.metadata.labels }, s.annotations ?? {})(pod);
   return {
     ...p,
     spec: {

@@ -17,6 +17,8 @@ export interface OperatorConfig {
   healthPort: number;
   healthHost: string;
   logLevel: string;
+  /** Create a NetworkPolicy per job that admits only its worker pods to its coordinator. */
+  networkPolicy: boolean;
   /** How often every job is reconciled even without events. */
   resyncMs: number;
 }
@@ -47,6 +49,16 @@ export function operatorConfig(flags: OperatorFlags, env: NodeJS.ProcessEnv = pr
     healthPort: flags.healthPort ?? 8081,
     healthHost: env.POD_IP ?? '127.0.0.1',
     logLevel: env.KINDLING_LOG_LEVEL ?? 'info',
+    networkPolicy: flag(env, 'KINDLING_NETWORK_POLICY', true),
     resyncMs: 30_000,
   };
+}
+
+/** true/false (also 1/0, yes/no); unset or empty: the default; anything else is a usage error. */
+function flag(env: NodeJS.ProcessEnv, key: string, dflt: boolean): boolean {
+  const v = (env[key] ?? '').trim().toLowerCase();
+  if (v === '') return dflt;
+  if (['true', '1', 'yes'].includes(v)) return true;
+  if (['false', '0', 'no'].includes(v)) return false;
+  throw new KindlingError('USAGE', `${key} must be true or false (got ${JSON.stringify(env[key])})`);
 }

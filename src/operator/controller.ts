@@ -11,7 +11,7 @@ import { LABELS, paths, selector } from '../k8s/names.js';
 import { Snapshot } from '../k8s/snapshot.js';
 import type { OperatorConfig } from './config.js';
 import { decide, type Action } from './decide.js';
-import { coordinatorAccount, coordinatorPod, coordinatorService, ownerOf, tokenSecret } from './resources.js';
+import { coordinatorAccount, coordinatorNetworkPolicy, coordinatorPod, coordinatorService, ownerOf, tokenSecret } from './resources.js';
 
 export class Controller {
   private readonly jobs: Snapshot[];
@@ -115,7 +115,7 @@ export class Controller {
     // So are its coordinator pods (the snapshot only triggers reconciles): a pod created a
     // moment ago must not look "disappeared" and be created twice.
     const pods = (await this.kube.list<Obj>(paths.pods(ns), { labelSelector: selector({ [LABELS.job]: name, [LABELS.role]: 'coordinator' }) })).items;
-    const actions = decide({ job, pods, now: Date.now() });
+    const actions = decide({ job, pods, now: Date.now(), networkPolicy: this.cfg.networkPolicy });
     for (const a of actions) await this.act(job, a, key);
   }
 
@@ -135,6 +135,9 @@ export class Controller {
         return;
       case 'ensureService':
         await this.kube.ensure(paths.services(ns), coordinatorService(job));
+        return;
+      case 'ensureNetworkPolicy':
+        await this.kube.ensure(paths.networkPolicies(ns), coordinatorNetworkPolicy(job));
         return;
       case 'createCoordinator': {
         const pod = coordinatorPod(job, a.spec, a.attempt, this.cfg);

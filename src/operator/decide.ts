@@ -14,6 +14,7 @@ export type Action =
   | { kind: 'ensureAccess' }
   | { kind: 'ensureToken' }
   | { kind: 'ensureService' }
+  | { kind: 'ensureNetworkPolicy' }
   | { kind: 'createCoordinator'; attempt: number; spec: Job }
   | { kind: 'deletePods'; why: string }
   | { kind: 'status'; status: JobStatus }
@@ -25,6 +26,8 @@ export interface Observed {
   /** The job's coordinator pods (any attempt). */
   pods: Obj[];
   now: number;
+  /** The operator creates a NetworkPolicy per job (chart value networkPolicy.enabled; default true). */
+  networkPolicy?: boolean;
 }
 
 /** Pods do not share a disk: in the cluster every path is on S3. */
@@ -35,7 +38,7 @@ export function clusterProblems(job: Job): string[] {
     .map(([field, u]) => `${field}: in the cluster every path must be an s3:// URI, since pods share no disk (got ${JSON.stringify(u)})`);
 }
 
-export function decide({ job, pods, now }: Observed): Action[] {
+export function decide({ job, pods, now, networkPolicy = true }: Observed): Action[] {
   const st = (job.status ?? {}) as JobStatus;
   const gen = job.metadata.generation as number | undefined;
   if (job.metadata.deletionTimestamp) return [];
@@ -69,6 +72,7 @@ export function decide({ job, pods, now }: Observed): Action[] {
       { kind: 'ensureAccess' },
       { kind: 'ensureToken' },
       { kind: 'ensureService' },
+      ...(networkPolicy ? [{ kind: 'ensureNetworkPolicy' } as const] : []),
       { kind: 'createCoordinator', attempt: attempts, spec },
       status('Pending', reason, message, { startTime: st.startTime ?? timestamp(now), coordinator: { pod, attempts: attempts + 1 } }),
       { kind: 'event', type, reason, message },

@@ -35,6 +35,30 @@ export function coordinatorService(job: Obj): Obj {
   };
 }
 
+/**
+ * Only the job's own worker pods may reach its coordinator, and only on the worker API port.
+ * Stored by every API server; enforced only where the network plugin implements NetworkPolicy.
+ * Ingress only: the coordinator's own calls (API server, S3) are left alone.
+ */
+export function coordinatorNetworkPolicy(job: Obj): Obj {
+  const name = job.metadata.name as string;
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: meta(job, names.networkPolicy(name)),
+    spec: {
+      podSelector: { matchLabels: { [LABELS.job]: name, [LABELS.role]: 'coordinator' } },
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [{ podSelector: { matchLabels: { [LABELS.job]: name, [LABELS.role]: 'worker' } } }],
+          ports: [{ protocol: 'TCP', port: COORDINATOR_PORT }],
+        },
+      ],
+    },
+  };
+}
+
 export function coordinatorAccount(ns: string, cfg: OperatorConfig): { serviceAccount: Obj; roleBinding: Obj } {
   const labels = { [LABELS.name]: 'kindling', [LABELS.managedBy]: 'kindling' };
   return {

@@ -77,6 +77,7 @@ test('values.schema.json rejects bad values with the field path', { timeout: 120
     [['--set', 'logLevel=loud'], /logLevel/],
     [['--set', 'imgae.tag=dev'], /additional properties 'imgae' not allowed/],
     [['--set', 'operator.replicas=two'], /operator\/replicas/],
+    [['--set', 'networkPolicy.enabled=sometimes'], /networkPolicy\/enabled/],
     [['--set', 'minio.service.nodePorts.api=9000'], /minio\/service\/nodePorts\/api/],
     [['--set', 'image.pullPolicy=Sometimes'], /image\/pullPolicy/],
   ];
@@ -131,6 +132,7 @@ test('the operator Deployment follows the contract: image, command, env, probes,
     KINDLING_S3_ENDPOINT: 'http://kindling-minio.default.svc:9000',
     KINDLING_CREDENTIALS_SECRET: 'kindling-minio-creds',
     KINDLING_LOG_LEVEL: 'info',
+    KINDLING_NETWORK_POLICY: 'true',
   });
   for (const probe of [c.livenessProbe, c.readinessProbe]) assert.deepEqual(probe.httpGet, { path: '/healthz', port: 'health' });
   assert.deepEqual(c.ports, [{ name: 'health', containerPort: 8081, protocol: 'TCP' }]);
@@ -198,6 +200,39 @@ test('RBAC: a ClusterRole for all namespaces, else a Role per watched namespace 
   }
   find(scoped, 'Role', 'kindling-operator-leader-election', 'default');
   assert.equal((await template(helm, ['--set', 'rbac.aggregateToDefaultRoles=false'])).some((o) => /-(edit|view)$/.test(o.metadata.name)), false);
+
+  // The per-job NetworkPolicy (networkPolicy.enabled, the default): get/create/delete, no list or update.
+  assert.deepEqual(rules.find((r) => r.resources.includes('networkpolicies')), { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'create', 'delete'] });
+  const noPolicy = await template(helm, ['--set', 'networkPolicy.enabled=false', '--set', 'watchNamespaces={team-a}']);
+  assert.equal(find(noPolicy, 'Role', 'kindling-operator', 'team-a').rules.some((r: Obj) => r.resources.includes('networkpolicies')), false, 'disabled: no permission on networkpolicies');
+  assert.equal(envOf(find(noPolicy, 'Deployment', 'kindling-operator').spec.template.spec.containers[0]).KINDLING_NETWORK_POLICY, 'false');
+  assert.ok(find(scoped, 'Role', 'kindling-operator', 'team-b').rules.some((r: Obj) => r.resources.includes('networkpolicies')));
+});
+
+test('every pod the chart runs (operator, MinIO, seed Job) is hardened at pod and container level: non-root, read-only root, no escalation, no capabilities, RuntimeDefault seccomp', { timeout: 120_000 }, async (t) => {
+  const helm = await helmOrSkip(t);
+  if (!helm) return;
+  const objs = await template(helm, ['--set', 'minio.enabled=true', '--set', 'minio.persistence.enabled=true']);
+  const workloads = objs.filter((o) => o.spec?.template?.spec);
+  assert.deepEqual(workloads.map((o) => `${o.kind}/${o.metadata.name}`).sort(), ['Deployment/kindling-minio', 'Deployment/kindling-operator', 'Job/kindling-minio-seed']);
+  for (const w of workloads) {
+    const pod = w.spec.template.spec as Obj;
+    const what = `${w.kind}/${w.metadata.name}`;
+    assert.deepEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } }, what);
+    assert.equal(pod.hostNetwork ?? false, false, what);
+    assert.equal(pod.hostPID ?? false, false, what);
+    assert.equal(pod.hostIPC ?? false, false, what);
+    assert.equal(pod.initContainers, undefined, what);
+    assert.ok((pod.volumes as Obj[]).every((v) => v.emptyDir || v.persistentVolumeClaim), `${what}: only emptyDir and PVC volumes (no hostPath)`);
+    for (const c of pod.containers as Obj[]) {
+      assert.deepEqual(c.securityContext, RESTRICTED, `${what} ${c.name}`);
+      // A read-only root filesystem: every path the container writes is a volume.
+      assert.ok((c.volumeMounts as Obj[]).some((m) => m.mountPath === '/tmp'), `${what} ${c.name} has a writable /tmp`);
+      assert.ok((c.env as Obj[] | undefined ?? []).every((e) => !/(SECRET_ACCESS_KEY|PASSWORD|TOKEN)$/.test(e.name) || e.valueFrom?.secretKeyRef), `${what} ${c.name}: credentials only by secretKeyRef`);
+    }
+    assert.doesNotMatch(JSON.stringify(w), /kindling-secret/, `${what}: the MinIO password is in the Secret only`);
+    if (w.metadata.name !== 'kindling-operator') assert.equal(pod.automountServiceAccountToken, false, `${what} mounts no API token`);
+  }
 });
 
 test('MinIO for kind: Secret, Deployment bound to the pod IP, NodePort Service, seed hook Job', { timeout: 120_000 }, async (t) => {

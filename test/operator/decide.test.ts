@@ -21,9 +21,12 @@ const kinds = (a: Action[]) => a.map((x) => x.kind);
 const statusOf = (a: Action[]) => (a.find((x) => x.kind === 'status') as Extract<Action, { kind: 'status' }>).status;
 const eventOf = (a: Action[]) => a.find((x) => x.kind === 'event') as Extract<Action, { kind: 'event' }>;
 
-test('a new job: access, token, service, the first coordinator, Pending with startTime, an event', () => {
+test('a new job: access, token, service, network policy, the first coordinator, Pending with startTime, an event', () => {
   const a = decide({ job: job(), pods: [], now: T0 });
-  assert.deepEqual(kinds(a), ['ensureAccess', 'ensureToken', 'ensureService', 'createCoordinator', 'status', 'event']);
+  assert.deepEqual(kinds(a), ['ensureAccess', 'ensureToken', 'ensureService', 'ensureNetworkPolicy', 'createCoordinator', 'status', 'event']);
+  assert.deepEqual(decide({ job: job(), pods: [], now: T0, networkPolicy: true }), a);
+  // networkPolicy.enabled=false in the chart: no NetworkPolicy, the rest the same.
+  assert.deepEqual(kinds(decide({ job: job(), pods: [], now: T0, networkPolicy: false })), ['ensureAccess', 'ensureToken', 'ensureService', 'createCoordinator', 'status', 'event']);
   const s = statusOf(a);
   assert.equal(s.phase, 'Pending');
   assert.equal(s.observedGeneration, 1);
@@ -42,6 +45,7 @@ test('a coordinator that died before finishing is recreated, bounded by coordina
   const dead = { phase: 'Failed', containerStatuses: [{ state: { terminated: { exitCode: 137, reason: 'OOMKilled' } } }] };
   const again = decide({ job: job({ phase: 'Running', coordinator: { attempts: 1 } }, { coordinator: { maxRestarts: 1 } }), pods: [pod(0, dead)], now: T0 });
   assert.ok(kinds(again).includes('createCoordinator'));
+  assert.ok(kinds(again).includes('ensureNetworkPolicy'), 'a restarted coordinator gets its policy back if it was removed');
   assert.equal((again.find((x) => x.kind === 'createCoordinator') as { attempt: number }).attempt, 1);
   assert.match(eventOf(again).message, /exited with code 137 \(OOMKilled\); started coordinator attempt 2 of 2/);
   const done = decide({ job: job({ phase: 'Running', coordinator: { attempts: 2 } }, { coordinator: { maxRestarts: 1 } }), pods: [pod(0, dead), pod(1, dead)], now: T0 });

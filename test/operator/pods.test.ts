@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { workerPod } from '../../src/backends/kubernetes/worker-pod.js';
-import { coordinatorPod, tokenSecret } from '../../src/operator/resources.js';
+import { coordinatorNetworkPolicy, coordinatorPod, tokenSecret } from '../../src/operator/resources.js';
 import { operatorConfig } from '../../src/operator/config.js';
 import { resolveJob } from '../../src/spec/load.js';
 import type { Obj } from '../../src/k8s/client.js';
@@ -73,4 +73,49 @@ test('a coordinator pod: the operator\'s image and defaults, its own settings, t
   const secret = tokenSecret(cr);
   assert.match(secret.stringData.token, /^[A-Za-z0-9_-]{32}$/);
   assert.notEqual(tokenSecret(cr).stringData.token, secret.stringData.token, 'a fresh token per job');
+});
+
+test('the coordinator\'s NetworkPolicy: only this job\'s worker pods, only TCP 7070, ingress only; owned by the job', () => {
+  const np = coordinatorNetworkPolicy(cr);
+  assert.equal(np.apiVersion, 'networking.k8s.io/v1');
+  assert.equal(np.kind, 'NetworkPolicy');
+  assert.equal(np.metadata.name, 'eng-coordinator');
+  assert.equal(np.metadata.namespace, 'team-a');
+  assert.equal(np.metadata.labels['kindling.dev/job'], 'eng');
+  assert.deepEqual(np.metadata.ownerReferences, [{ apiVersion: 'kindling.dev/v1alpha1', kind: 'KindlingJob', name: 'eng', uid: 'uid-1', controller: true, blockOwnerDeletion: true }]);
+  assert.deepEqual(np.spec, {
+    podSelector: { matchLabels: { 'kindling.dev/job': 'eng', 'kindling.dev/role': 'coordinator' } },
+    policyTypes: ['Ingress'],
+    ingress: [{ from: [{ podSelector: { matchLabels: { 'kindling.dev/job': 'eng', 'kindling.dev/role': 'worker' } } }], ports: [{ protocol: 'TCP', port: 7070 }] }],
+  });
+  // It selects the pods kindling builds for this job.
+  const coord = coordinatorPod(cr, job, 0, cfg);
+  const worker = workerPod({
+    name: 'eng-abc123-w0', namespace: 'team-a', job, owner: { apiVersion: 'v1', kind: 'Pod', name: 'eng-coordinator-0', uid: 'uid-c' }, image: 'kindling:dev', tokenSecret: 'eng-token',
+    launch: { url: 'http://10.0.0.5:7070', token: 't', replicas: 1, threads: 1, runId: 'r-abc123', env: {}, onExit: () => undefined },
+  });
+  const matches = (sel: Record<string, string>, pod: Obj) => Object.entries(sel).every(([k, v]) => pod.metadata.labels[k] === v);
+  assert.ok(matches(np.spec.podSelector.matchLabels, coord));
+  assert.ok(!matches(np.spec.podSelector.matchLabels, worker));
+  assert.ok(matches(np.spec.ingress[0].from[0].podSelector.matchLabels, worker));
+  // A spec cannot relabel its pods into another job's (or role's) selector: kindling's labels win.
+  const forged = { ...spec, workers: { ...spec.workers, labels: { 'kindling.dev/job': 'other', 'kindling.dev/role': 'coordinator', team: 'x' } }, coordinator: { labels: { 'kindling.dev/role': 'worker' } } };
+  const fj = resolveJob({ apiVersion: 'kindling.dev/v1alpha1', kind: 'KindlingJob', metadata: { name: 'eng', namespace: 'team-a' }, spec: forged });
+  const fw = workerPod({
+    name: 'eng-abc123-w0', namespace: 'team-a', job: fj, owner: { apiVersion: 'v1', kind: 'Pod', name: 'eng-coordinator-0', uid: 'uid-c' }, image: 'kindling:dev', tokenSecret: 'eng-token',
+    launch: { url: 'http://10.0.0.5:7070', token: 't', replicas: 1, threads: 1, runId: 'r-abc123', env: {}, onExit: () => undefined },
+  });
+  assert.deepEqual([fw.metadata.labels['kindling.dev/job'], fw.metadata.labels['kindling.dev/role'], fw.metadata.labels.team], ['eng', 'worker', 'x']);
+  assert.equal(coordinatorPod({ ...cr, spec: forged }, fj, 0, cfg).metadata.labels['kindling.dev/role'], 'coordinator');
+  assert.ok(!matches(np.spec.ingress[0].from[0].podSelector.matchLabels, coord));
+  assert.equal(coord.spec.containers[0].ports[0].containerPort, np.spec.ingress[0].ports[0].port);
+});
+
+test('KINDLING_NETWORK_POLICY: on unless set to false; anything but true/false is refused', () => {
+  const env = { KINDLING_IMAGE: 'kindling:dev' };
+  assert.equal(operatorConfig({}, env).networkPolicy, true);
+  assert.equal(operatorConfig({}, { ...env, KINDLING_NETWORK_POLICY: '' }).networkPolicy, true);
+  assert.equal(operatorConfig({}, { ...env, KINDLING_NETWORK_POLICY: 'true' }).networkPolicy, true);
+  assert.equal(operatorConfig({}, { ...env, KINDLING_NETWORK_POLICY: 'false' }).networkPolicy, false);
+  assert.throws(() => operatorConfig({}, { ...env, KINDLING_NETWORK_POLICY: 'off-ish' }), /KINDLING_NETWORK_POLICY must be true or false/);
 });

@@ -118,6 +118,12 @@ namespace. Keep in step with README.md "Helm chart" and test/chart/chart-cluster
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get", "create", "delete"]
+{{- if .Values.networkPolicy.enabled }}
+# The NetworkPolicy that admits only the job's worker pods to its coordinator.
+- apiGroups: ["networking.k8s.io"]
+  resources: ["networkpolicies"]
+  verbs: ["get", "create", "delete"]
+{{- end }}
 # The coordinator's ServiceAccount and its RoleBinding to the coordinator ClusterRole, per namespace.
 - apiGroups: [""]
   resources: ["serviceaccounts"]
