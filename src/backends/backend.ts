@@ -7,6 +7,8 @@ export interface WorkerLaunch {
   token: string;
   replicas: number;
   threads: number;
+  /** Workers that died unexpectedly are replaced at most this often (default 2 x replicas). */
+  maxReplacements?: number;
   runId: string;
   /** Environment for workers (log settings). Never holds secrets other than the token. */
   env: Record<string, string>;

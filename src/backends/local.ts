@@ -45,8 +45,8 @@ export class LocalBackend implements Backend {
       this.procs.delete(id);
       const expected = this.stopping && code === 0;
       l.onExit(id, expected, signal ? `killed by ${signal}` : `exit code ${code}`);
-      // Replace a lost worker while the job runs (bounded: at most 2 replacements per replica).
-      if (!this.stopping && code !== 0 && this.restarts < l.replicas * 2) {
+      // Replace a lost worker while the job runs (bounded: spec.workers.maxReplacements, default 2 per replica).
+      if (!this.stopping && code !== 0 && this.restarts < (l.maxReplacements ?? l.replicas * 2)) {
         this.restarts++;
         this.spawnOne();
       }

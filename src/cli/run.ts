@@ -4,6 +4,7 @@ import { runJob } from '../coordinator/run-job.js';
 import type { Manifest } from '../coordinator/commit.js';
 import { logEnv } from '../common/logger.js';
 import { physicalPlan } from '../plan/physical.js';
+import { faultsEnv } from '../worker/faults.js';
 import type { Job } from '../spec/load.js';
 import { collect, logger, readJob, type LogFlags } from './common.js';
 import { bytes, count, duration, ProgressReporter, table } from './format.js';
@@ -46,7 +47,7 @@ export async function runLocal(job: Job, flags: LogFlags & { keepShuffle?: boole
       signal: abort.signal,
       backend: new LocalBackend(),
       log,
-      workerEnv: logEnv({ level: flags.logLevel, file: flags.logFile }),
+      workerEnv: { ...logEnv({ level: flags.logLevel, file: flags.logFile }), ...faultsEnv() }, // faults: tests only
       keepShuffle: flags.keepShuffle,
       onProgress: flags.quiet ? undefined : (p) => progress.update(p),
     });

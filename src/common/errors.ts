@@ -36,14 +36,16 @@ export class KindlingError extends Error {
   readonly retryable: boolean;
   readonly place?: ErrorPlace;
   readonly hint?: string;
+  readonly lost?: LostShuffle[];
 
-  constructor(code: ErrorCode, message: string, opts: { retryable?: boolean; place?: ErrorPlace; hint?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, opts: { retryable?: boolean; place?: ErrorPlace; hint?: string; cause?: unknown; lost?: LostShuffle[] } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'KindlingError';
     this.code = code;
     this.retryable = opts.retryable ?? false;
     this.place = opts.place;
     this.hint = opts.hint;
+    if (opts.lost) this.lost = opts.lost;
   }
 
   /** One line for a human: what, where, what to do. */
@@ -53,7 +55,7 @@ export class KindlingError extends Error {
   }
 
   toJSON(): SerializedError {
-    return { code: this.code, message: this.message, retryable: this.retryable, place: this.place, hint: this.hint };
+    return { code: this.code, message: this.message, retryable: this.retryable, place: this.place, hint: this.hint, ...(this.lost ? { lost: this.lost } : {}) };
   }
 }
 
@@ -63,6 +65,14 @@ export interface SerializedError {
   retryable: boolean;
   place?: ErrorPlace;
   hint?: string;
+  /** SHUFFLE_FETCH: the map outputs that are gone (the coordinator reruns those map tasks). */
+  lost?: LostShuffle[];
+}
+
+/** A map task's shuffle output that a reduce task could not find. */
+export interface LostShuffle {
+  map: number;
+  uri: string;
 }
 
 export function placeText(p?: ErrorPlace): string {
@@ -88,5 +98,5 @@ export function serializeError(e: unknown): SerializedError {
 }
 
 export function fromSerialized(s: SerializedError): KindlingError {
-  return new KindlingError(s.code, s.message, { retryable: s.retryable, place: s.place, hint: s.hint });
+  return new KindlingError(s.code, s.message, { retryable: s.retryable, place: s.place, hint: s.hint, lost: s.lost });
 }

@@ -15,6 +15,7 @@ import { resolveJob, type Job } from '../spec/load.js';
 import { runJob } from './run-job.js';
 import { StatusReporter } from './status-reporter.js';
 import { archiveLogs, logsUri } from './archive-logs.js';
+import { faultsEnv } from '../worker/faults.js';
 
 export interface InClusterEnv {
   KINDLING_JOB_NAME?: string;
@@ -28,6 +29,8 @@ export interface InClusterEnv {
   KINDLING_CREDENTIALS_SECRET?: string;
   KINDLING_LOG_LEVEL?: string;
   KINDLING_COORDINATOR_ATTEMPT?: string;
+  /** Tests only: injected faults for the workers (see src/worker/faults.ts). */
+  KINDLING_FAULTS?: string;
 }
 
 function required(env: InClusterEnv, key: keyof InClusterEnv): string {
@@ -82,7 +85,8 @@ export async function runCoordinatorInCluster(env: InClusterEnv, log: Logger, si
       token,
       signal,
       listen: { host, port: COORDINATOR_PORT },
-      workerEnv: logEnv({ level: env.KINDLING_LOG_LEVEL }),
+      // KINDLING_FAULTS (tests only: the operator copies the job's kindling.dev/faults annotation).
+      workerEnv: { ...logEnv({ level: env.KINDLING_LOG_LEVEL }), ...faultsEnv({ KINDLING_FAULTS: env.KINDLING_FAULTS }) },
       onProgress: (p) => reporter.progress(p),
     });
     await reporter.succeeded(manifest, job.output.uri);

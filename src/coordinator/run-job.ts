@@ -10,6 +10,7 @@ import type { PhysicalPlan } from '../plan/physical.js';
 import type { MapResult, ReduceResult } from '../plan/tasks.js';
 import { checkOutput, cleanup, commit, type Manifest } from './commit.js';
 import { Scheduler, type StageStatus } from './scheduler.js';
+import { handleAttemptEvents } from './attempts.js';
 import { CoordinatorServer } from './server.js';
 
 export interface Progress {
@@ -41,6 +42,7 @@ export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifes
   const startedAt = Date.now();
   await checkOutput(plan);
   const scheduler = new Scheduler(plan);
+  handleAttemptEvents(scheduler, o.log);
   const token = o.token ?? randomBytes(24).toString('base64url');
   const lastSeen = new Map<string, number>();
   const peakRssKb = new Map<string, number>();
@@ -54,7 +56,8 @@ export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifes
     },
     shuttingDown: () => shuttingDown,
     surplus: (worker) => {
-      if (released.has(worker) || scheduler.remaining() >= lastSeen.size - released.size) return false;
+      // With speculation on, one idle worker stays for a copy of a straggler.
+      if (released.has(worker) || scheduler.remaining() + (plan.job.speculation === false ? 0 : 1) >= lastSeen.size - released.size) return false;
       released.add(worker);
       o.log.info({ worker, remaining: scheduler.remaining() }, 'fewer tasks than workers: releasing an idle worker');
       return true;
@@ -79,6 +82,7 @@ export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifes
   try {
     await o.backend.start({
       url, token, runId: plan.runId, replicas: plan.job.workers.replicas, threads: plan.job.workers.threads, env: o.workerEnv ?? {},
+      maxReplacements: plan.job.workers.maxReplacements,
       onSpawn: (worker) => o.log.debug({ worker }, 'worker launched'),
       onFatal: (error) => {
         if (scheduler.job.kind === 'running') scheduler.abort(error);
@@ -90,7 +94,13 @@ export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifes
         scheduler.workerLost(worker);
         setImmediate(() => {
           if (o.backend.alive() === 0 && scheduler.job.kind === 'running') {
-            scheduler.abort({ code: 'WORKER_LOST', message: `every worker has exited (last: ${worker}, ${detail}) and no replacement could start`, retryable: false });
+            const budget = plan.job.workers.maxReplacements ?? plan.job.workers.replicas * 2;
+            scheduler.abort({
+              code: 'WORKER_LOST',
+              message: `every worker has exited (last: ${worker}, ${detail}) and no replacement could start (spec.workers.maxReplacements: at most ${budget} per job)`,
+              retryable: false,
+              hint: 'see why the workers died in the log; raise spec.workers.maxReplacements if they are killed from outside',
+            });
           }
         });
       },

@@ -8,7 +8,19 @@ import { KindlingError, type SerializedError } from '../common/errors.js';
 import type { PhysicalPlan } from '../plan/physical.js';
 import { pad5, taskName, type MapResult, type Task, type TaskId, type TaskResult } from '../plan/tasks.js';
 import { storeFor } from '../storage/index.js';
-import { fail, initialTask, lose, start, succeed, type TaskState } from './task-state.js';
+import { fail, initialTask, invalidate, lose, runningAttempt, speculate, start, succeed, type Running, type TaskState } from './task-state.js';
+
+type Succeeded = Extract<TaskState, { kind: 'succeeded' }>;
+
+/**
+ * Speculative execution (spec.speculation, default on): when a worker finds nothing pending,
+ * it gets a second copy of the current stage's worst straggler: a task running alone for
+ * longer than SPECULATION_FACTOR x the median time of the stage's finished tasks, and at least
+ * SPECULATION_MIN_MS, once at least half of the stage has finished. The first copy to finish
+ * wins; the other is cancelled and its output deleted.
+ */
+export const SPECULATION_FACTOR = 1.5;
+export const SPECULATION_MIN_MS = 1000;
 
 export type JobState = { kind: 'running' } | { kind: 'succeeded' } | { kind: 'failed'; error: SerializedError };
 
@@ -54,10 +66,56 @@ export class Scheduler extends EventEmitter {
     const ts = this.tasks[stage];
     const now = this.now();
     const p = ts.findIndex((t) => t.kind === 'pending' && (t.notBefore ?? 0) <= now);
-    if (p < 0) return undefined;
+    if (p < 0) return this.speculate(stage, worker, now);
     this.stageTimes[stage].startedAt ??= now;
     ts[p] = start(ts[p], worker, now);
-    return this.build(stage, p, ts[p].attempt);
+    return this.build(stage, p, (ts[p] as Running).attempts[0].attempt);
+  }
+
+  /** A speculative copy of the stage's worst straggler for this idle worker, if one is due. */
+  private speculate(stage: number, worker: string, now: number): Task | undefined {
+    if (this.plan.job.speculation === false) return undefined;
+    const ts = this.tasks[stage];
+    const done = ts.flatMap((t) => (t.kind === 'succeeded' ? [t.ms] : [])).sort((a, b) => a - b);
+    if (done.length === 0 || done.length * 2 < ts.length) return undefined;
+    const median = done.length % 2 ? done[(done.length - 1) / 2] : (done[done.length / 2 - 1] + done[done.length / 2]) / 2;
+    const thresholdMs = Math.max(SPECULATION_FACTOR * median, SPECULATION_MIN_MS);
+    let best = -1;
+    let due = Infinity;
+    ts.forEach((t, p) => {
+      if (t.kind !== 'running' || t.attempts.length !== 1 || t.attempts[0].worker === worker) return;
+      const at = t.attempts[0].startedAt + thresholdMs;
+      if (at > now) due = Math.min(due, at);
+      else if (best < 0 || t.attempts[0].startedAt < (ts[best] as Running).attempts[0].startedAt) best = p;
+    });
+    if (best < 0) {
+      if (due < Infinity) this.wakeAt(due); // let waiting workers look again when a straggler becomes due
+      return undefined;
+    }
+    const original = (ts[best] as Running).attempts[0];
+    ts[best] = speculate(ts[best], worker, now);
+    const copy = (ts[best] as Running).attempts[1];
+    this.emit('speculated', { stage, partition: best, attempt: copy.attempt }, { original: original.attempt, worker: original.worker, runningMs: now - original.startedAt, thresholdMs, medianMs: median });
+    return this.build(stage, best, copy.attempt);
+  }
+
+  private wake?: { at: number; timer: NodeJS.Timeout };
+
+  private wakeAt(at: number): void {
+    if (this.wake && this.wake.at <= at) return;
+    if (this.wake) clearTimeout(this.wake.timer);
+    const timer = setTimeout(() => {
+      this.wake = undefined;
+      this.emit('change');
+    }, Math.max(0, at - this.now()) + 5);
+    timer.unref();
+    this.wake = { at, timer };
+  }
+
+  /** Is this attempt still wanted (running, in a running job)? Workers cancel the others. */
+  wanted(id: TaskId): boolean {
+    const t = this.tasks[id.stage]?.[id.partition];
+    return this.job.kind === 'running' && t !== undefined && runningAttempt(t, id.attempt) !== undefined;
   }
 
   private build(stage: number, partition: number, attempt: number): Task {
@@ -65,28 +123,51 @@ export class Scheduler extends EventEmitter {
     const { endpoint, region, forcePathStyle } = plan.job.storage;
     const id = { stage, partition, attempt, storage: { endpoint, region, forcePathStyle } };
     if (plan.stages[stage].kind === 'map') {
-      const store = storeFor(plan.shuffleUri);
       return {
         kind: 'map', ...id, runId: plan.runId, split: plan.splits[partition], query: plan.query,
         partitions: plan.job.shuffle.partitions,
-        shuffleBase: store.join(plan.shuffleUri, `stage-${stage}`, `map-${pad5(partition)}-a${attempt}`),
+        shuffleBase: this.shuffleBase(stage, partition, attempt),
       };
     }
-    const maps = this.tasks[stage - 1].map((t) => (t as Extract<TaskState, { kind: 'succeeded' }>).result as MapResult);
-    const out = storeFor(plan.stagingUri);
+    const maps = this.tasks[stage - 1] as Succeeded[];
     return {
       kind: 'reduce', ...id, runId: plan.runId, query: plan.query, compression: plan.job.output.compression,
-      inputs: maps.map((m) => ({ uri: m.dataUri, start: m.offsets[partition], end: m.offsets[partition + 1] })),
-      outputUri: out.join(plan.stagingUri, plan.query.table, `part-${pad5(partition)}-a${attempt}.parquet`),
+      inputs: maps.map((t, map) => {
+        const m = t.result as MapResult;
+        return { map, attempt: t.attempt, uri: m.dataUri, start: m.offsets[partition], end: m.offsets[partition + 1] };
+      }),
+      outputUri: this.partUri(partition, attempt),
     };
+  }
+
+  private shuffleBase(stage: number, partition: number, attempt: number): string {
+    return storeFor(this.plan.shuffleUri).join(this.plan.shuffleUri, `stage-${stage}`, `map-${pad5(partition)}-a${attempt}`);
+  }
+
+  private partUri(partition: number, attempt: number): string {
+    const plan = this.plan;
+    return storeFor(plan.stagingUri).join(plan.stagingUri, plan.query.table, `part-${pad5(partition)}-a${attempt}.parquet`);
+  }
+
+  /** The files an attempt writes (by name: never what a report claims). */
+  attemptFiles(id: TaskId): string[] {
+    if (this.plan.stages[id.stage]?.kind !== 'map') return [this.partUri(id.partition, id.attempt)];
+    const base = this.shuffleBase(id.stage, id.partition, id.attempt);
+    return [`${base}.data`, `${base}.index.json`];
   }
 
   complete(id: TaskId, result: TaskResult): void {
     const ts = this.tasks[id.stage];
-    if (!ts || this.job.kind !== 'running') return;
-    const before = ts[id.partition];
-    ts[id.partition] = succeed(before, id.attempt, result, this.now());
-    if (ts[id.partition] === before) return; // stale or duplicate
+    const before = ts?.[id.partition];
+    if (!before) return;
+    if (this.job.kind === 'running') ts[id.partition] = succeed(before, id.attempt, result, this.now());
+    if (ts[id.partition] === before) {
+      // Stale (a lost or superseded attempt, or the job is over) or a duplicate of the winner:
+      // ignored. Files of an attempt that did not win are used by nobody: 'discarded' lets them go.
+      if (!(before.kind === 'succeeded' && before.attempt === id.attempt) && id.attempt < nextAttempt(before)) this.emit('discarded', id, this.attemptFiles(id));
+      return;
+    }
+    if (before.kind === 'running' && before.attempts.length > 1) this.emit('superseded', id, before.attempts.filter((a) => a.attempt !== id.attempt));
     if (ts.every((t) => t.kind === 'succeeded')) {
       this.stageTimes[id.stage].finishedAt = this.now();
       if (this.plan.stages[id.stage].kind === 'map') this.checkSplitsMeet();
@@ -98,8 +179,26 @@ export class Scheduler extends EventEmitter {
   failed(id: TaskId, error: SerializedError): void {
     const ts = this.tasks[id.stage];
     if (!ts || this.job.kind !== 'running') return;
-    ts[id.partition] = fail(ts[id.partition], id.attempt, error, this.plan.job.maxTaskAttempts, this.now());
+    const before = ts[id.partition];
+    // A reduce task that found map outputs gone: those map tasks run again first (the stage
+    // waits for them), then this task, at once; the failure counts as one attempt of it.
+    const lost = id.stage > 0 && error.code === 'SHUFFLE_FETCH' && error.lost?.length ? error.lost : undefined;
+    ts[id.partition] = fail(before, id.attempt, error, this.plan.job.maxTaskAttempts, this.now(), !lost);
+    if (lost && ts[id.partition] !== before) this.rerunLostMaps(id.stage - 1, lost);
     this.afterFailure(id.stage, id.partition);
+  }
+
+  /** Map tasks whose output is gone go back to pending (unless already rerun). */
+  private rerunLostMaps(stage: number, lost: NonNullable<SerializedError['lost']>): void {
+    const ts = this.tasks[stage];
+    for (const l of lost) {
+      const t = ts[l.map];
+      if (t?.kind !== 'succeeded' || (t.result as MapResult).dataUri !== l.uri) continue; // rerun already
+      const error: SerializedError = { code: 'SHUFFLE_FETCH', message: `its shuffle output ${l.uri} is gone`, retryable: true };
+      ts[l.map] = invalidate(t, error, this.plan.job.maxTaskAttempts);
+      this.emit('rerun', { stage, partition: l.map, attempt: t.attempt }, error);
+      this.afterFailure(stage, l.map);
+    }
   }
 
   workerLost(worker: string): void {
@@ -165,6 +264,14 @@ export class Scheduler extends EventEmitter {
   results(stage: number): TaskResult[] {
     return this.tasks[stage].map((t) => (t as Extract<TaskState, { kind: 'succeeded' }>).result);
   }
+}
+
+/** The number the task's next attempt would get: every attempt below it has been started. */
+function nextAttempt(t: TaskState): number {
+  if (t.kind === 'pending') return t.attempt;
+  if (t.kind === 'running') return t.next;
+  if (t.kind === 'succeeded') return t.next ?? t.attempt + 1;
+  return t.attempt + 1;
 }
 
 export function describeSplit(plan: PhysicalPlan, p: number): string {

@@ -4,7 +4,7 @@
  *   POST /v1/register  {worker}                       -> {ok}
  *   POST /v1/poll      {worker, slots}                -> {tasks: Task[], shutdown: boolean}  (long poll)
  *   POST /v1/result    {worker, task: TaskId, outcome} -> {ok}
- *   POST /v1/heartbeat {worker}                       -> {ok}
+ *   POST /v1/heartbeat {worker, running: TaskId[]}   -> {ok, cancel: TaskId[]}  (attempts no longer wanted)
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -81,8 +81,15 @@ export class CoordinatorServer {
       case '/v1/register':
         this.log.info({ worker }, 'worker registered');
         return reply(200, { ok: true });
-      case '/v1/heartbeat':
-        return reply(200, { ok: true });
+      case '/v1/heartbeat': {
+        // Attempts the worker runs that nobody wants any more: a speculative copy's loser, a
+        // task rerun elsewhere after this worker was given up as lost, anything after the end.
+        const running = Array.isArray(body.running) ? (body.running as TaskId[]) : [];
+        const cancel = running
+          .filter((id) => this.hooks.shuttingDown() || !this.scheduler.wanted(id))
+          .map(({ stage, partition, attempt }) => ({ stage, partition, attempt }));
+        return reply(200, { ok: true, cancel });
+      }
       case '/v1/poll':
         return reply(200, await this.poll(worker, Math.max(1, Number(body.slots) || 1)));
       case '/v1/result': {

@@ -7,17 +7,46 @@ import { storeFor } from '../storage/index.js';
 import { Aggregator } from './aggregate.js';
 import { finalize } from './finalize.js';
 
-async function fetchBlock(input: { uri: string; start: number; end: number }): Promise<ShuffleBlock> {
+type Input = ReduceTask['inputs'][number];
+
+/** A map output that is gone (deleted, or shorter than its index says): its map task must run again. */
+class Lost extends Error {
+  constructor(readonly input: Input, why: string) {
+    super(why);
+  }
+}
+
+async function fetchBlock(input: Input): Promise<ShuffleBlock> {
   let bytes: Uint8Array;
   try {
     bytes = await storeFor(input.uri).readRange(input.uri, input.start, input.end);
   } catch (e) {
+    if (e instanceof KindlingError && e.code === 'INPUT_NOT_FOUND') throw new Lost(input, 'it is gone');
     throw new KindlingError('SHUFFLE_FETCH', `cannot read shuffle data ${input.uri} [${input.start}, ${input.end}): ${(e as Error).message}`, { retryable: true, cause: e });
   }
-  if (bytes.byteLength !== input.end - input.start) {
-    throw new KindlingError('SHUFFLE_FETCH', `shuffle data ${input.uri} is shorter than its index says`, { retryable: true });
-  }
+  if (bytes.byteLength !== input.end - input.start) throw new Lost(input, 'it is shorter than its index says');
   return decodeBlock(bytes, input.uri);
+}
+
+/**
+ * Every block of this partition. Map outputs that are gone are named together in one
+ * SHUFFLE_FETCH error (its `lost` list): the coordinator reruns those map tasks, then this
+ * reduce task. Other read errors are plain retryable SHUFFLE_FETCH failures.
+ */
+async function fetchAll(inputs: Input[]): Promise<ShuffleBlock[]> {
+  const settled = await Promise.allSettled(inputs.filter((i) => i.end > i.start).map(fetchBlock));
+  const lost = settled.flatMap((r) => (r.status === 'rejected' && r.reason instanceof Lost ? [r.reason] : []));
+  if (lost.length > 0) {
+    const what = lost.map((l) => `map ${l.input.map} (${l.input.uri}: ${l.message})`).join(', ');
+    throw new KindlingError('SHUFFLE_FETCH', `shuffle output of ${lost.length} map task(s) is missing: ${what}`, {
+      retryable: true,
+      lost: lost.map((l) => ({ map: l.input.map, uri: l.input.uri })),
+      hint: 'the coordinator reruns those map tasks, then this reduce task',
+    });
+  }
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<ShuffleBlock>).value);
 }
 
 export async function runReduceTask(task: ReduceTask): Promise<ReduceResult> {
@@ -26,7 +55,7 @@ export async function runReduceTask(task: ReduceTask): Promise<ReduceResult> {
   // Reduce-local dictionaries for string keys: block dictionaries are remapped into these.
   const dicts: ({ values: string[]; ids: Map<string, number> } | null)[] = q.groupBy.map(() => null);
   let keyBufs: Float64Array[] = [];
-  const blocks = await Promise.all(task.inputs.filter((i) => i.end > i.start).map(fetchBlock));
+  const blocks = await fetchAll(task.inputs);
   // At most as many groups as incoming rows: size the table once (no rehash while merging).
   const agg = new Aggregator(q.groupBy.length, q.aggregates, Math.max(1024, blocks.reduce((n, b) => n + b.rows, 0)));
   // Size the distinct-pair sets once for everything that will arrive.

@@ -73,6 +73,9 @@ export function coordinatorAccount(ns: string, cfg: OperatorConfig): { serviceAc
   };
 }
 
+/** A test-only switch: the job's workers inject these faults (KINDLING_FAULTS grammar). */
+export const FAULTS_ANNOTATION = 'kindling.dev/faults';
+
 export function coordinatorPod(job: Obj, spec: Job, attempt: number, cfg: OperatorConfig): Obj {
   const c = spec.coordinator.pod;
   const name = job.metadata.name;
@@ -92,6 +95,8 @@ export function coordinatorPod(job: Obj, spec: Job, attempt: number, cfg: Operat
       KINDLING_S3_ENDPOINT: spec.storage.endpoint ? undefined : cfg.s3Endpoint,
       KINDLING_CREDENTIALS_SECRET: spec.storage.credentialsSecret ? undefined : cfg.credentialsSecret,
       KINDLING_LOG_LEVEL: cfg.logLevel,
+      // Tests only (the chaos suite): faults injected into this job's workers, see src/worker/faults.ts.
+      KINDLING_FAULTS: job.metadata.annotations?.[FAULTS_ANNOTATION] || undefined,
     }),
     secretEnv(names.tokenSecret(name), { KINDLING_TOKEN: 'token' }),
     s3Credentials(spec.storage.credentialsSecret ?? cfg.credentialsSecret),

@@ -37,8 +37,8 @@ export interface ReduceTask extends TaskId {
   runId: string;
   storage: TaskStorage;
   query: AggregateQuery;
-  /** This partition's byte range in every map output. */
-  inputs: { uri: string; start: number; end: number }[];
+  /** This partition's byte range in every map output (map: the map task's partition; attempt: the one that won). */
+  inputs: { map: number; attempt: number; uri: string; start: number; end: number }[];
   /** Where this attempt writes its part file (staging; the commit moves the winner). */
   outputUri: string;
   compression: Compression;

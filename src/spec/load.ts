@@ -16,8 +16,11 @@ export interface Job {
   input: { uri: string; format: 'csv'; splitSize: number; header: boolean };
   output: { uri: string; compression: Compression; overwrite: boolean };
   shuffle: { partitions: number; uri?: string };
-  workers: { replicas: number; threads: number; startTimeoutSeconds: number; pod: PodSettings };
+  /** maxReplacements: dead workers replaced at most this often (default 2 x replicas). */
+  workers: { replicas: number; threads: number; startTimeoutSeconds: number; maxReplacements: number; pod: PodSettings };
   maxTaskAttempts: number;
+  /** Speculative copies of straggling tasks (default true). */
+  speculation: boolean;
   /** Cluster only: the coordinator pod's settings and how often the operator recreates it. */
   coordinator: { maxRestarts: number; pod: PodSettings };
   /** Cluster only: delete the job's pods this long after it finished (undefined: keep them). */
@@ -101,9 +104,11 @@ export function resolveJob(raw: unknown, source?: string): Job {
       replicas: s.workers?.replicas ?? DEFAULTS.replicas,
       threads: s.workers?.threads ?? DEFAULTS.threads,
       startTimeoutSeconds: s.workers?.startTimeoutSeconds ?? DEFAULTS.startTimeoutSeconds,
+      maxReplacements: s.workers?.maxReplacements ?? 2 * (s.workers?.replicas ?? DEFAULTS.replicas),
       pod: podOf(s.workers ?? {}),
     },
     maxTaskAttempts: s.maxTaskAttempts ?? DEFAULTS.maxTaskAttempts,
+    speculation: s.speculation ?? true,
     coordinator: { maxRestarts: s.coordinator?.maxRestarts ?? DEFAULTS.coordinatorMaxRestarts, pod: podOf(s.coordinator ?? {}) },
     ttlSecondsAfterFinished: s.ttlSecondsAfterFinished,
   };

@@ -102,6 +102,9 @@ export const WorkersSchema = Type.Object(
     startTimeoutSeconds: Type.Optional(
       Type.Integer({ minimum: 10, maximum: 86400, description: 'cluster: fail the job when no worker pod is running this long after launch (default 300)' }),
     ),
+    maxReplacements: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 10000, description: 'workers (processes or pods) that died are replaced at most this often per job (default 2 x replicas)' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -124,6 +127,9 @@ export const JobSpecSchema = Type.Object(
     shuffle: Type.Optional(ShuffleSchema),
     workers: Type.Optional(WorkersSchema),
     maxTaskAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'attempts per task before the job fails (default 4)' })),
+    speculation: Type.Optional(
+      Type.Boolean({ description: 'run a second copy of a straggling task on an idle worker; the first to finish wins (default true)' }),
+    ),
     coordinator: Type.Optional(CoordinatorSchema),
     ttlSecondsAfterFinished: Type.Optional(
       Type.Integer({ minimum: 0, description: "cluster: delete the job's pods this long after it finished (default: keep them)" }),

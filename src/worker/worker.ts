@@ -7,7 +7,7 @@ import http from 'node:http';
 import { Piscina } from 'piscina';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../common/logger.js';
-import type { Task } from '../plan/tasks.js';
+import type { Task, TaskId } from '../plan/tasks.js';
 import type { TaskOutcome } from './tasks/run-task.js';
 
 export interface WorkerOptions {
@@ -19,7 +19,8 @@ export interface WorkerOptions {
 }
 
 const TASK_FILE = fileURLToPath(new URL('./tasks/run-task.js', import.meta.url));
-const HEARTBEAT_MS = 2000;
+const HEARTBEAT_MS = 1000;
+const key = (t: TaskId) => `${t.stage}/${t.partition}/${t.attempt}`;
 const UNREACHABLE_MS = 30_000;
 
 export async function runWorker(o: WorkerOptions): Promise<void> {
@@ -54,17 +55,36 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     o.log.info('SIGTERM: finishing running tasks');
     stopping = true;
   });
-  const heartbeat = setInterval(() => void call('/v1/heartbeat', {}).then(() => (lastContact = Date.now()), () => undefined), HEARTBEAT_MS);
+  // Running attempts, so the coordinator can cancel those it no longer wants (a speculative
+  // copy won, the job ended, this worker was given up as lost).
+  const attempts = new Map<string, { id: TaskId; abort: AbortController }>();
+  const beat = async () => {
+    const r = (await call('/v1/heartbeat', { running: [...attempts.values()].map((a) => a.id) })) as { cancel?: TaskId[] };
+    lastContact = Date.now();
+    for (const id of r.cancel ?? []) {
+      const a = attempts.get(key(id));
+      if (!a) continue;
+      o.log.info({ task: key(id) }, 'the coordinator no longer wants this attempt: cancelling it');
+      a.abort.abort();
+    }
+  };
+  const heartbeat = setInterval(() => void beat().catch(() => undefined), HEARTBEAT_MS);
   heartbeat.unref();
 
   const running = new Set<Promise<void>>();
   const launch = (task: Task) => {
-    const log = o.log.child({ task: `${task.stage}/${task.partition}/${task.attempt}` });
-    const p = (pool.run(task) as Promise<TaskOutcome>)
+    const id: TaskId = { stage: task.stage, partition: task.partition, attempt: task.attempt };
+    const log = o.log.child({ task: key(id) });
+    const abort = new AbortController();
+    attempts.set(key(id), { id, abort });
+    const p = (pool.run(task, { signal: abort.signal }) as Promise<TaskOutcome>)
       .catch((e): TaskOutcome => ({ ok: false, error: { code: 'INTERNAL', message: (e as Error).message, retryable: true } }))
       .then(async (outcome) => {
+        attempts.delete(key(id));
+        // A cancelled attempt reports nothing: the coordinator has already moved on.
+        if (abort.signal.aborted) return log.debug('task cancelled');
         log.debug({ ok: outcome.ok }, 'task finished');
-        await withRetry('/v1/result', { task: { stage: task.stage, partition: task.partition, attempt: task.attempt }, outcome });
+        await withRetry('/v1/result', { task: id, outcome });
       })
       .finally(() => running.delete(p));
     running.add(p);

@@ -84,7 +84,10 @@ test('results: a wrong token changes no task state; with the token, a result for
   });
   const success = (attempt: number) => ({ task: { stage: 0, partition: 0, attempt }, outcome: { ok: true, result: mapResult(attempt) } });
   const failure = (attempt: number, retryable: boolean) => ({ task: { stage: 0, partition: 0, attempt }, outcome: { ok: false, error: { code: 'X', message: 'boom', retryable } } });
-  const state = () => ({ kind: s.tasks[0][0].kind, attempt: s.tasks[0][0].attempt });
+  const state = () => {
+    const t = s.tasks[0][0];
+    return { kind: t.kind, attempt: t.kind === 'running' ? t.attempts[0].attempt : t.attempt };
+  };
   try {
     const polled = await post('/v1/poll', RIGHT, { slots: 1 });
     assert.equal(polled.status, 200);

@@ -29,7 +29,7 @@ function errorOf(fn: () => unknown): KindlingError {
 
 test('defaults are filled in', () => {
   const job = loadJob(base);
-  assert.deepEqual(job.workers, { replicas: 2, threads: 1, startTimeoutSeconds: 300, pod: {} });
+  assert.deepEqual(job.workers, { replicas: 2, threads: 1, startTimeoutSeconds: 300, maxReplacements: 4, pod: {} });
   assert.deepEqual(job.coordinator, { maxRestarts: 3, pod: {} });
   assert.equal(job.ttlSecondsAfterFinished, undefined);
   assert.equal(job.shuffle.partitions, 8);
@@ -37,6 +37,8 @@ test('defaults are filled in', () => {
   assert.equal(job.output.compression, 'zstd');
   assert.equal(job.input.header, true);
   assert.equal(job.maxTaskAttempts, 4);
+  assert.equal(job.speculation, true);
+  assert.equal(loadJob(base, { sets: ['spec.workers.replicas=3'] }).workers.maxReplacements, 6, 'replacements default to 2 x replicas');
 });
 
 test('--set overrides fields, parsing values as YAML', () => {

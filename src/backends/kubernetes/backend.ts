@@ -124,7 +124,7 @@ export class KubernetesBackend implements Backend {
     t.reported = true;
     const expected = this.stopping || clean;
     this.launch!.onExit(t.name, expected, detail);
-    if (!expected && !this.stopping && this.replacements < this.launch!.replicas * 2) {
+    if (!expected && !this.stopping && this.replacements < (this.launch!.maxReplacements ?? this.launch!.replicas * 2)) {
       this.replacements++;
       this.o.log.warn({ pod: t.name, detail }, 'worker pod lost; starting a replacement');
       void this.createOne();

@@ -10,6 +10,7 @@ import type { Task, TaskResult } from '../../plan/tasks.js';
 import { initParquet } from '../../formats/parquet.js';
 import { configureStorage } from '../../storage/index.js';
 import { since, snapshot } from '../../storage/stats.js';
+import { atStart, beforeResult } from '../faults.js';
 
 // Load the Parquet writer (Arrow + wasm, ~100 ms) in the background while map tasks run,
 // so the first reduce task does not pay for it. A failure here resurfaces on first use.
@@ -22,7 +23,9 @@ export default async function runTask(task: Task | { kind: 'warmup' }): Promise<
   try {
     configureStorage(task.storage);
     const before = snapshot();
+    await atStart(task); // injected faults (tests): inert unless KINDLING_FAULTS is set
     const result = task.kind === 'map' ? await runMapTask(task) : await runReduceTask(task);
+    beforeResult(task);
     return { ok: true, result: { ...result, io: since(before) } };
   } catch (e) {
     return { ok: false, error: serializeError(e) };
