@@ -1,9 +1,14 @@
 import type { InputColumn } from '../plan/logical.js';
 
+/** The event types of the REES46 data. */
+export const EVENT_TYPES = ['view', 'cart', 'purchase', 'remove_from_cart'];
+
 /** The REES46 e-commerce clickstream schema (DESIGN.md section 4). */
 export const REES46_SCHEMA: InputColumn[] = [
   { name: 'event_time', type: 'timestamp' },
-  { name: 'event_type', type: 'string' },
+  // Any other event type is a bad record for the analyses that read it (price-sensitivity and
+  // engagement count views, carts and purchases; top-category-brand counts every event alike).
+  { name: 'event_type', type: 'string', values: EVENT_TYPES },
   { name: 'product_id', type: 'int64' },
   { name: 'category_id', type: 'int64' },
   { name: 'category_code', type: 'string' },

@@ -15,6 +15,11 @@ export interface InputColumn {
   type: ColType;
   /** Fraction digits of a decimal column (its values are exact scaled integers). */
   scale?: number;
+  /**
+   * The only values a string column may hold (empty included: an empty field is not one of them).
+   * A record with another value is bad, when the analysis reads the column.
+   */
+  values?: string[];
 }
 
 /** Row expressions, evaluated column-at-a-time over decoded batches on the map side. */

@@ -1,7 +1,9 @@
 /**
  * Column decoders: one tight loop each from the field bytes of a RecordBatch into preallocated
  * typed arrays. An empty field is null: nulls[i] = 1 and the value slot is 0. A value that does
- * not parse throws INPUT_BAD_RECORD naming the file, the record's byte offset and the field.
+ * not parse throws INPUT_BAD_RECORD naming the file, the record's byte offset and the field; or,
+ * when the context has a `bad` sink, is reported there (the row's slot becomes null) and decoding
+ * goes on. Either way the good path does no extra work per row.
  */
 import { KindlingError } from '../../common/errors.js';
 import type { RecordBatch } from './types.js';
@@ -11,6 +13,13 @@ export interface DecodeContext {
   file: string;
   /** The column name. */
   field: string;
+  /** Collects values that do not parse instead of throwing (the caller drops those rows). */
+  bad?: BadValueSink;
+}
+
+export interface BadValueSink {
+  /** Row `row` of the batch is bad; `reason` names the field and the value. */
+  add(row: number, reason: string): void;
 }
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -21,14 +30,34 @@ const decoder = new TextDecoder('utf-8');
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function badValue(batch: RecordBatch, c: number, row: number, ctx: DecodeContext, what: string, hint: string): KindlingError {
+  return new KindlingError('INPUT_BAD_RECORD', badValueText(batch, c, row, ctx, what), {
+    place: { file: ctx.file, offset: batch.baseOffset + batch.recordStarts[row], field: ctx.field },
+    hint,
+  });
+}
+
+function badValueText(batch: RecordBatch, c: number, row: number, ctx: DecodeContext, what: string): string {
   const s = batch.starts[c][row];
   const e = batch.ends[c][row];
   let text = decoder.decode(batch.buf.subarray(s, Math.min(e, s + 120)));
   if (e > s + 120) text += '…';
-  return new KindlingError('INPUT_BAD_RECORD', `${ctx.field}: "${text}" ${what}`, {
-    place: { file: ctx.file, offset: batch.baseOffset + batch.recordStarts[row], field: ctx.field },
-    hint,
-  });
+  return `${ctx.field}: "${text}" ${what}`;
+}
+
+/** A value that does not parse: throws, or reports the row to ctx.bad (not hot). */
+function reject(batch: RecordBatch, c: number, row: number, ctx: DecodeContext, what: string, hint: string): void {
+  if (!ctx.bad) throw badValue(batch, c, row, ctx, what, hint);
+  ctx.bad.add(row, badValueText(batch, c, row, ctx, what));
+}
+
+/** Whether the integer text buf[s..e) lies outside the int64 range (not hot). */
+function outOfInt64(buf: Uint8Array, s: number, e: number): boolean {
+  const neg = buf[s] === 45;
+  if (neg || buf[s] === 43) s++;
+  while (s < e - 1 && buf[s] === 48) s++;
+  const digits = decoder.decode(buf.subarray(s, e));
+  const max = neg ? '9223372036854775808' : '9223372036854775807';
+  return digits.length > max.length || (digits.length === max.length && digits > max);
 }
 
 const HINT_NUM = 'fix the value or declare the column with another type (e.g. string)';
@@ -41,7 +70,7 @@ export function decodeInt(batch: RecordBatch, c: number, out: Float64Array, null
   const buf = batch.buf;
   const st = batch.starts[c];
   const en = batch.ends[c];
-  for (let r = 0, rows = batch.rows; r < rows; r++) {
+  rows: for (let r = 0, n = batch.rows; r < n; r++) {
     let i = st[r];
     const e = en[r];
     if (i === e) { nulls[r] = 1; out[r] = 0; continue; }
@@ -49,14 +78,20 @@ export function decodeInt(batch: RecordBatch, c: number, out: Float64Array, null
     const b0 = buf[i];
     const neg = b0 === 45;
     if (neg || b0 === 43) i++;
-    if (i === e) throw badValue(batch, c, r, ctx, 'is not an integer', HINT_NUM);
+    if (i === e) { reject(batch, c, r, ctx, 'is not an integer', HINT_NUM); nulls[r] = 1; out[r] = 0; continue; }
     let v = 0;
     for (; i < e; i++) {
       const d = buf[i] - 48;
-      if (d < 0 || d > 9) throw badValue(batch, c, r, ctx, 'is not an integer', HINT_NUM);
+      if (d < 0 || d > 9) { reject(batch, c, r, ctx, 'is not an integer', HINT_NUM); nulls[r] = 1; out[r] = 0; continue rows; }
       v = v * 10 + d;
     }
-    if (v > MAX_SAFE) return r;
+    if (v > MAX_SAFE) {
+      if (!outOfInt64(buf, st[r], e)) return r;
+      reject(batch, c, r, ctx, 'is out of the int64 range', HINT_NUM);
+      nulls[r] = 1;
+      out[r] = 0;
+      continue;
+    }
     out[r] = neg && v !== 0 ? -v : v;
   }
   return -1;
@@ -69,7 +104,7 @@ export function decodeBigInt(batch: RecordBatch, c: number, out: BigInt64Array, 
   const en = batch.ends[c];
   // Write the two 32-bit halves straight into the int64 slots: no BigInt per value.
   const words = LITTLE_ENDIAN ? new Uint32Array(out.buffer, out.byteOffset, out.length * 2) : undefined;
-  for (let r = 0, rows = batch.rows; r < rows; r++) {
+  rows: for (let r = 0, n = batch.rows; r < n; r++) {
     let i = st[r];
     const e = en[r];
     let lo = 0;
@@ -81,17 +116,24 @@ export function decodeBigInt(batch: RecordBatch, c: number, out: BigInt64Array, 
       const b0 = buf[i];
       const neg = b0 === 45;
       if (neg || b0 === 43) i++;
-      if (i === e) throw badValue(batch, c, r, ctx, 'is not an integer', HINT_NUM);
-      for (; i < e; i++) {
+      let what = '';
+      if (i === e) what = 'is not an integer';
+      for (; i < e && !what; i++) {
         const d = buf[i] - 48;
-        if (d < 0 || d > 9) throw badValue(batch, c, r, ctx, 'is not an integer', HINT_NUM);
+        if (d < 0 || d > 9) { what = 'is not an integer'; break; }
         lo = lo * 10 + d; // < 2^36: exact
         const carry = Math.floor(lo / TWO32);
         lo -= carry * TWO32;
         hi = hi * 10 + carry;
-        if (hi > 0x80000000) throw badValue(batch, c, r, ctx, 'is out of the int64 range', HINT_NUM);
+        if (hi > 0x80000000) what = 'is out of the int64 range';
       }
-      if (hi === 0x80000000 && (!neg || lo !== 0)) throw badValue(batch, c, r, ctx, 'is out of the int64 range', HINT_NUM);
+      if (!what && hi === 0x80000000 && (!neg || lo !== 0)) what = 'is out of the int64 range';
+      if (what) {
+        reject(batch, c, r, ctx, what, HINT_NUM);
+        nulls[r] = 1;
+        if (words) { words[2 * r] = 0; words[2 * r + 1] = 0; } else out[r] = 0n;
+        continue rows;
+      }
       if (neg) {
         // two's complement of the 64-bit magnitude
         hi = (~hi + (lo === 0 ? 1 : 0)) >>> 0;
@@ -119,7 +161,7 @@ export function decodeDecimal(batch: RecordBatch, c: number, scale: number, out:
   const buf = batch.buf;
   const st = batch.starts[c];
   const en = batch.ends[c];
-  for (let r = 0, rows = batch.rows; r < rows; r++) {
+  rows: for (let r = 0, n = batch.rows; r < n; r++) {
     let i = st[r];
     const e = en[r];
     if (i === e) { nulls[r] = 1; out[r] = 0; continue; }
@@ -137,17 +179,19 @@ export function decodeDecimal(batch: RecordBatch, c: number, scale: number, out:
         if (frac >= 0) {
           if (frac === scale) {
             if (d === 0) continue;
-            throw badValue(batch, c, r, ctx, `has more than ${scale} fraction digits`, 'declare the column with a larger scale');
+            reject(batch, c, r, ctx, `has more than ${scale} fraction digits`, 'declare the column with a larger scale');
+            nulls[r] = 1; out[r] = 0;
+            continue rows;
           }
           frac++;
         }
         v = v * 10 + d;
       } else if (d === -2 && frac < 0) frac = 0; // '.'
-      else throw badValue(batch, c, r, ctx, 'is not a number', HINT_NUM);
+      else { reject(batch, c, r, ctx, 'is not a number', HINT_NUM); nulls[r] = 1; out[r] = 0; continue rows; }
     }
-    if (digits === 0) throw badValue(batch, c, r, ctx, 'is not a number', HINT_NUM);
+    if (digits === 0) { reject(batch, c, r, ctx, 'is not a number', HINT_NUM); nulls[r] = 1; out[r] = 0; continue; }
     if (frac < scale) v *= POW10[frac < 0 ? scale : scale - frac];
-    if (v > MAX_SAFE) throw badValue(batch, c, r, ctx, `is too large for an exact decimal with scale ${scale}`, HINT_NUM);
+    if (v > MAX_SAFE) { reject(batch, c, r, ctx, `is too large for an exact decimal with scale ${scale}`, HINT_NUM); nulls[r] = 1; out[r] = 0; continue; }
     out[r] = neg && v !== 0 ? -v : v;
   }
 }
@@ -192,7 +236,7 @@ export function decodeFloat(batch: RecordBatch, c: number, out: Float64Array, nu
       continue;
     }
     const text = decoder.decode(buf.subarray(s, e));
-    if (!FLOAT_RE.test(text)) throw badValue(batch, c, r, ctx, 'is not a number', HINT_NUM);
+    if (!FLOAT_RE.test(text)) { reject(batch, c, r, ctx, 'is not a number', HINT_NUM); nulls[r] = 1; out[r] = 0; continue; }
     out[r] = Number(text);
   }
 }
@@ -294,8 +338,10 @@ export function decodeTimestamp(batch: RecordBatch, c: number, out: Float64Array
     nulls[r] = 0;
     const v = parseTimestamp(buf, s, e);
     if (v !== v) {
-      throw badValue(batch, c, r, ctx, 'is not a timestamp',
-        'expected e.g. 2019-10-01 00:00:00 UTC, 2019-10-01T00:00:00Z or 2019-10-01 00:00:00+02:00');
+      reject(batch, c, r, ctx, 'is not a timestamp', 'expected e.g. 2019-10-01 00:00:00 UTC, 2019-10-01T00:00:00Z or 2019-10-01 00:00:00+02:00');
+      nulls[r] = 1;
+      out[r] = 0;
+      continue;
     }
     out[r] = v;
   }

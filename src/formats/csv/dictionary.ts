@@ -5,12 +5,14 @@
  * is created only the first time a value is seen.
  *
  * Ids are dense (0, 1, 2, ... in first-seen order); an empty field gets -1 (null). A quoted
- * empty field ("") is empty too.
+ * empty field ("") is empty too. Bytes that are not valid UTF-8 are checked once, when a value is
+ * first seen: `invalidUtf8(id)` tells, and `invalidCount` says whether any such id exists.
  */
 import type { RecordBatch } from './types.js';
 import { hashBytes, hashString, utf8Encode } from '../hash.js';
 
 const decoder = new TextDecoder('utf-8');
+const strict = new TextDecoder('utf-8', { fatal: true });
 
 export class ByteDictionary {
   /** id -> string */
@@ -24,9 +26,17 @@ export class ByteDictionary {
   private arena = new Uint8Array(4096);
   private arenaLen = 0;
   private scratch = new Uint8Array(256);
+  private invalid = new Uint8Array(16); // 1: the id's bytes are not valid UTF-8
+  /** How many ids have bytes that are not valid UTF-8 (they decode with U+FFFD). */
+  invalidCount = 0;
 
   get size(): number {
     return this.values.length;
+  }
+
+  /** Whether the bytes of value `id` are not valid UTF-8 (its string holds U+FFFD for them). */
+  invalidUtf8(id: number): boolean {
+    return this.invalid[id] === 1;
   }
 
   /** Stable 32-bit (unsigned) hash of the value's UTF-8 bytes; equals hashString(values[id]). */
@@ -56,9 +66,9 @@ export class ByteDictionary {
 
   /**
    * ids for projected column c of the batch into out[0..rows); an empty field -> -1 (null).
-   * Fields with doubled quotes (flag 2) are unescaped first.
+   * Fields with doubled quotes (flag 2) are unescaped first. Returns the number of nulls.
    */
-  encode(batch: RecordBatch, c: number, out: Int32Array): void {
+  encode(batch: RecordBatch, c: number, out: Int32Array): number {
     const rows = batch.rows;
     const buf = batch.buf;
     const st = batch.starts[c];
@@ -69,10 +79,11 @@ export class ByteDictionary {
     let lastS = 0;
     let lastLen = -1;
     let lastId = -1;
+    let nulls = 0;
     for (let r = 0; r < rows; r++) {
       let s = st[r];
       const e = en[r];
-      if (s === e) { out[r] = -1; continue; }
+      if (s === e) { out[r] = -1; nulls++; continue; }
       let src = buf;
       let len = e - s;
       if (qt[r] === 2) {
@@ -103,6 +114,7 @@ export class ByteDictionary {
       out[r] = id;
       if (src === buf) { lastS = s; lastLen = len; lastId = id; }
     }
+    return nulls;
   }
 
   private same(id: number, src: Uint8Array, s: number, len: number): boolean {
@@ -132,7 +144,18 @@ export class ByteDictionary {
     this.offs[id] = this.arenaLen;
     this.lens[id] = len;
     this.arenaLen += len;
-    const str = value ?? decoder.decode(src.subarray(s, s + len));
+    let str = value;
+    if (str === undefined) {
+      const bytes = src.subarray(s, s + len);
+      try {
+        str = strict.decode(bytes);
+        this.invalid[id] = 0;
+      } catch {
+        str = decoder.decode(bytes);
+        this.invalid[id] = 1;
+        this.invalidCount++;
+      }
+    }
     this.values.push(str);
     this.keyHash[id] = h;
     // Bytes that are not valid UTF-8 decode to U+FFFD; hash the string then, as promised.
@@ -149,6 +172,9 @@ export class ByteDictionary {
     this.pubHash = g(this.pubHash, new Uint32Array(n));
     this.offs = g(this.offs, new Int32Array(n));
     this.lens = g(this.lens, new Int32Array(n));
+    const inv = new Uint8Array(n);
+    inv.set(this.invalid);
+    this.invalid = inv;
   }
 
   private rehash(): void {

@@ -11,8 +11,15 @@
  *  - RFC 4180 violations keep the tokenization deterministic but make the record bad: a quote
  *    inside an unquoted field is a literal byte; bytes between a closing quote and the next
  *    delimiter/line end are literal garbage (the record is reported, not returned).
- *  - At the end of the data (final=true) the last record needs no newline; an open quoted field
- *    there is a bad record "unterminated quoted field".
+ *  - At the end of the data (final=true) the last record needs no newline.
+ *  - A quoted field that does not close before the end of the data, or not within `maxRecordBytes`
+ *    of its record's start, is unterminated: the record is bad and ends at the first LF after the
+ *    opening quote (or at the end of the data); scanning resumes there. One stray quote thus costs
+ *    one line, not the rest of the file, and no split ever buffers more than maxRecordBytes of it.
+ *
+ * Line accounting: every scan reports how many LF bytes it consumed (record ends, empty lines and
+ * newlines inside quoted fields) and each bad record its line relative to the scan's start, so
+ * the split reader can give line numbers without a second pass over the bytes.
  */
 import type { BadRecord, CsvDialect, RecordBatch } from './types.js';
 import { KindlingError } from '../../common/errors.js';
@@ -28,6 +35,8 @@ export interface ScanResult {
   bad: BadRecord[];
   /** The scan stopped at a record boundary at or after stopAt. */
   done: boolean;
+  /** LF bytes in buf[from..consumed): the number of lines the scan moved past. */
+  lines: number;
 }
 
 export interface ScannerOptions {
@@ -38,7 +47,11 @@ export interface ScannerOptions {
   dialect?: Partial<CsvDialect>;
   /** Good records per batch at most (default 65536). */
   batchRows?: number;
+  /** A quoted field not closed within this many bytes of its record's start is unterminated (default 16 MiB). */
+  maxRecordBytes?: number;
 }
+
+export const DEFAULT_MAX_RECORD_BYTES = 16 << 20;
 
 export function resolveDialect(d?: Partial<CsvDialect>): CsvDialect {
   const out = { ...DEFAULT_DIALECT, ...d };
@@ -59,6 +72,7 @@ const BAD_NONE = 0;
 const BAD_QUOTE_IN_FIELD = 1;
 const BAD_AFTER_CLOSE = 2;
 const BAD_UNTERMINATED = 3;
+const BAD_TOO_LONG = 4;
 const MAX_RECORD_TEXT = 300;
 
 const decoder = new TextDecoder('utf-8');
@@ -77,6 +91,7 @@ export class CsvScanner {
   readonly columns: number;
   readonly project: readonly number[];
   readonly batchRows: number;
+  readonly maxRecordBytes: number;
   private readonly delim: number;
   private readonly quote: number;
   /** column index -> position in `project`, or -1 */
@@ -95,6 +110,7 @@ export class CsvScanner {
     this.delim = d.delimiter;
     this.quote = d.quote;
     this.batchRows = Math.max(1, opts.batchRows ?? 65536);
+    this.maxRecordBytes = Math.max(1, opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
     this.slot = new Int32Array(columns).fill(-1);
     this.cls[this.delim] = 1;
     this.cls[this.quote] = 1;
@@ -117,6 +133,8 @@ export class CsvScanner {
       quoted: project.map(() => new Uint8Array(this.cap)),
       recordStarts: new Int32Array(this.cap),
       quote: this.quote,
+      scanFrom: 0,
+      scanLine: 0,
     };
     // A warm-up scan in the interpreter gives V8 type feedback for the whole function, so the
     // first real scan (optimized on-stack mid-loop) does not deoptimize when it returns. It
@@ -160,6 +178,7 @@ export class CsvScanner {
     const wQ = Math.imul(Q, W1);
     const columns = this.columns;
     const limit = this.batchRows;
+    const maxRec = this.maxRecordBytes;
     const batch = this.batch;
     let starts = batch.starts;
     let ends = batch.ends;
@@ -171,6 +190,9 @@ export class CsvScanner {
     let i = from;
     let consumed = from;
     let done = false;
+    let empties = 0; // empty lines (each one LF) consumed
+    let qlf = 0; // LFs inside the quoted fields of the records consumed
+    let crTail = false; // the data ended in a lone CR after the last record
 
     records: while (rows < limit) {
       if (i >= stopAt) { done = true; break; }
@@ -178,11 +200,11 @@ export class CsvScanner {
       const rs = i;
       let b = buf[i];
       // Empty lines are not records.
-      if (b === LF) { consumed = ++i; continue; }
+      if (b === LF) { consumed = ++i; empties++; continue; }
       if (b === CR) {
         if (i + 1 < n) {
-          if (buf[i + 1] === LF) { i += 2; consumed = i; continue; }
-        } else if (final) { consumed = ++i; continue; } else break;
+          if (buf[i + 1] === LF) { i += 2; consumed = i; empties++; continue; }
+        } else if (final) { consumed = ++i; crTail = true; continue; } else break;
       }
       if (rows === cap) {
         this.grow();
@@ -192,6 +214,7 @@ export class CsvScanner {
       recStarts[rows] = rs;
       let field = 0;
       let badKind = BAD_NONE;
+      let rq = 0; // LFs inside this record's quoted fields
       for (;;) {
         // i is at the start of a field (i may equal n).
         let fs = i;
@@ -201,22 +224,40 @@ export class CsvScanner {
         if (i < n && buf[i] === Q) {
           fs = ++i;
           q = 1;
+          const rqf = rq;
+          // The closing quote must come within maxRec bytes of the record start.
+          const lim = rs + maxRec < n ? rs + maxRec : n;
           for (;;) {
-            while (i < n && buf[i] !== Q) i++;
-            if (i + 1 < n) {
-              if (buf[i + 1] === Q) { q = 2; i += 2; continue; }
-              fe = i++;
+            for (; i < lim; i++) {
+              const c = buf[i];
+              if (c === Q) break;
+              if (c === LF) rq++;
+            }
+            if (i < lim) {
+              if (i + 1 < n) {
+                if (buf[i + 1] === Q) { q = 2; i += 2; continue; }
+                fe = i++;
+                break;
+              }
+              if (!final) break records; // incomplete: need the byte after the quote
+              fe = i++; // closing quote is the last byte of the data
               break;
             }
-            if (!final) break records; // incomplete: need the byte after the quote
-            if (i < n) { fe = i++; break; } // closing quote is the last byte of the data
-            // Unterminated at the end of the data: the rest is one bad record.
-            fe = n;
-            badKind = BAD_UNTERMINATED;
+            if (!final && rs + maxRec > n) break records; // incomplete: need more data
+            // Unterminated (the end of the data, or maxRec bytes, came first): the bad record
+            // ends at the first LF after the opening quote.
+            badKind = rs + maxRec <= n ? BAD_TOO_LONG : BAD_UNTERMINATED;
+            rq = rqf;
+            let j = fs;
+            while (j < n && buf[j] !== LF) j++;
+            if (j < n) i = j + 1;
+            else if (!final) break records;
+            else i = n;
+            fe = fs;
             break;
           }
           // After the closing quote: delimiter, LF, CRLF or the end of the data.
-          if (badKind === BAD_UNTERMINATED) atEnd = true;
+          if (badKind >= BAD_UNTERMINATED) atEnd = true; // i is past the record already
           else if (i < n) {
             b = buf[i];
             if (b === D) i++;
@@ -286,20 +327,30 @@ export class CsvScanner {
       consumed = i;
       if (field === columns && badKind === BAD_NONE) rows++;
       else {
-        (bad ??= []).push({
+        bad ??= [];
+        bad.push({
           offset: baseOffset + rs,
+          length: i - rs,
+          line: 1 + rows + bad.length + empties + qlf,
           reason: badKind === BAD_UNTERMINATED ? 'unterminated quoted field'
+            : badKind === BAD_TOO_LONG ? `unterminated quoted field (not closed within ${maxRec} bytes)`
             : badKind === BAD_QUOTE_IN_FIELD ? 'quote inside an unquoted field'
             : badKind === BAD_AFTER_CLOSE ? 'unexpected character after a closing quote'
             : `expected ${columns} fields, found ${field}`,
           record: recordText(buf, rs, i),
         });
       }
+      qlf += rq;
     }
+    // Every record consumed ended in one LF, except a last one cut by the end of the data.
+    let lines = rows + (bad ? bad.length : 0) + empties + qlf;
+    if (final && consumed === n && n > from && !crTail && buf[n - 1] !== LF && rows + (bad ? bad.length : 0) > 0) lines--;
     batch.buf = buf;
     batch.baseOffset = baseOffset;
     batch.rows = rows;
-    return { batch, consumed, bad: bad ?? [], done };
+    batch.scanFrom = from;
+    batch.scanLine = 0;
+    return { batch, consumed, bad: bad ?? [], done, lines };
   }
 }
 

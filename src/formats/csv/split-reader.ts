@@ -40,6 +40,12 @@ export interface SplitSummary {
   endOffset: number;
   records: number;
   badRecords: number;
+  /** LF bytes in [firstRecordOffset, endOffset): the lines the split covers. */
+  lines: number;
+  /** 1-based line number of the first record, when the split starts at the start of the file. */
+  firstLine?: number;
+  /** The file holds no data at all (nothing but a BOM); only for a split at the file start. */
+  empty?: boolean;
 }
 
 export interface SplitReadOptions {
@@ -54,6 +60,13 @@ export interface SplitReadOptions {
   batchRows?: number;
   /** Bytes read past the first newline of a split to choose its first record (default 1 MiB). */
   lookahead?: number;
+  /** A quoted field not closed within this many bytes of its record's start is a bad record (default 16 MiB). */
+  maxRecordBytes?: number;
+}
+
+/** Whether the split's first record is the file's first: then its line numbers are the file's. */
+export function startsFile(split: CsvSplit): boolean {
+  return split.gzip || (split.firstRecordOffset ?? split.start) === 0;
 }
 
 const DEFAULT_CHUNK = 4 << 20;
@@ -87,7 +100,9 @@ class Window {
 /**
  * Yields the split's good records in batches (each batch valid until the next iteration) and the
  * bad records beside them; returns the summary. For gzip files (one split per file) all offsets
- * are positions in the decompressed data.
+ * are positions in the decompressed data. Line numbers (BadRecord.line, batch.scanLine) count
+ * from the start of the file when the split starts the file (`startsFile`), else from the
+ * split's first record, which is line 1.
  */
 export async function* readCsvSplit(store: ObjectStore, split: CsvSplit, opts: SplitReadOptions): AsyncGenerator<{ batch: RecordBatch; bad: BadRecord[] }, SplitSummary> {
   const dialect = resolveDialect(opts.dialect);
@@ -97,11 +112,11 @@ export async function* readCsvSplit(store: ObjectStore, split: CsvSplit, opts: S
     throw new KindlingError('INTERNAL', `a gzip file is read as one split, got start ${split.start} for ${file}`);
   }
   const known = split.firstRecordOffset;
-  const fromStart = split.gzip || (known ?? split.start) === 0;
+  const fromStart = startsFile(split);
   const readFrom = split.gzip ? 0 : known ?? Math.max(0, split.start - 1);
   const end = split.gzip ? Infinity : Math.min(split.end, split.fileSize);
   if (!split.gzip && readFrom >= split.fileSize) {
-    return { firstRecordOffset: split.fileSize, endOffset: split.fileSize, records: 0, badRecords: 0 };
+    return { firstRecordOffset: split.fileSize, endOffset: split.fileSize, records: 0, badRecords: 0, lines: 0, empty: fromStart || undefined };
   }
 
   const win = new Window(readFrom);
@@ -130,8 +145,8 @@ export async function* readCsvSplit(store: ObjectStore, split: CsvSplit, opts: S
       while (win.len < 3 && !eof) await pull();
       const b = win.buf;
       first = win.len >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
+      if (first >= win.len && eof) return { firstRecordOffset: first, endOffset: first, records: 0, badRecords: 0, lines: 0, firstLine: 1, empty: true };
       if (split.header) {
-        if (first >= win.len && eof) return { firstRecordOffset: first, endOffset: first, records: 0, badRecords: 0 };
         let h;
         while (!(h = readRecordFields(win.view(), first, eof, dialect))) await pull();
         if (opts.expectHeader) checkHeader(file, win.base + first, opts.expectHeader, h.fields);
@@ -161,15 +176,27 @@ export async function* readCsvSplit(store: ObjectStore, split: CsvSplit, opts: S
       }
     }
     const firstRecordOffset = win.base + first;
+    // The header (and any BOM) precede the first record of the file: count their lines once.
+    let firstLine: number | undefined;
+    if (fromStart) {
+      firstLine = 1;
+      for (let k = win.buf.indexOf(LF); k >= 0 && k < first; k = win.buf.indexOf(LF, k + 1)) firstLine++;
+    }
 
     // 2. The records.
-    const scanner = new CsvScanner({ columns: opts.columns, project: opts.project, dialect, batchRows: opts.batchRows });
+    const scanner = new CsvScanner({ columns: opts.columns, project: opts.project, dialect, batchRows: opts.batchRows, maxRecordBytes: opts.maxRecordBytes });
     let pos = first;
     let records = 0;
     let badRecords = 0;
+    // Line numbers count from the file start when the split starts the file, else from its first record.
+    const lineBase = firstLine === undefined ? 0 : firstLine - 1;
+    let lines = lineBase; // LFs before pos
     for (;;) {
       const r = scanner.scan(win.view(), pos, win.base, eof, end - win.base);
+      r.batch.scanLine = lines;
+      for (const b of r.bad) b.line += lines;
       pos = r.consumed;
+      lines += r.lines;
       records += r.batch.rows;
       badRecords += r.bad.length;
       if (r.batch.rows > 0 || r.bad.length > 0) yield { batch: r.batch, bad: r.bad };
@@ -179,7 +206,7 @@ export async function* readCsvSplit(store: ObjectStore, split: CsvSplit, opts: S
       pos = 0;
       do await pull(); while (!eof && win.len < chunkSize);
     }
-    return { firstRecordOffset, endOffset: win.base + pos, records, badRecords };
+    return { firstRecordOffset, endOffset: win.base + pos, records, badRecords, lines: lines - lineBase, firstLine };
   } finally {
     await it.return?.(undefined);
   }

@@ -26,11 +26,22 @@ export interface RecordBatch {
   recordStarts: Int32Array;
   /** The dialect's quote byte, for unescaping flag-2 fields (absent: 0x22 '"'). */
   quote?: number;
+  /** Where in buf the scan that made this batch began (records start at or after it). */
+  scanFrom: number;
+  /** LFs before buf[scanFrom], counted as BadRecord.line is (set by the split reader; for line numbers). */
+  scanLine: number;
 }
 
 export interface BadRecord {
   /** Byte offset of the record's first byte in the file. */
   offset: number;
+  /** The record's length in bytes, its line end included. */
+  length: number;
+  /**
+   * 1-based line number of the record's first byte: the scanner counts from the start of its scan,
+   * the split reader from the split's first record, the map task from the file start when known.
+   */
+  line: number;
   reason: string;
   /** The raw record text (possibly truncated to a few hundred bytes). */
   record: string;
