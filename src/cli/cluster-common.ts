@@ -195,7 +195,7 @@ export function succeededSummary(ref: string, st: JobStatus, elapsedMs: number):
   if (o) {
     lines.push(`output: ${o.uri}`);
     lines.push(`manifest: ${o.manifest}`);
-    lines.push(`rows: ${count(o.rows)} in ${count(o.files)} file(s), from ${count(o.inputRecords)} input records`);
+    lines.push(`rows: ${count(o.rows)} in ${count(o.files)} file(s), from ${count(o.inputRecords)} input records${o.rejectedRows ? ` (${count(o.rejectedRows)} rejected)` : ''}`);
   }
   return lines.join('\n');
 }
@@ -241,7 +241,7 @@ export function statusText(job: Obj, events: Obj[], now: number = Date.now()): s
   if (st.output) {
     field('output', st.output.uri);
     field('manifest', st.output.manifest);
-    field('rows', `${count(st.output.rows)} in ${count(st.output.files)} file(s), from ${count(st.output.inputRecords)} input records`);
+    field('rows', `${count(st.output.rows)} in ${count(st.output.files)} file(s), from ${count(st.output.inputRecords)} input records${st.output.rejectedRows ? ` (${count(st.output.rejectedRows)} rejected)` : ''}`);
   }
   if (st.failure) field('failure', `${st.failure.reason}: ${st.failure.message}${st.failure.task ? ` (task ${st.failure.task})` : ''}`);
 

@@ -93,7 +93,7 @@ export class StatusReporter {
       ...this.phase('Succeeded', 'Committed', `${rows} rows committed to ${outputUri}`),
       completionTime: timestamp(),
       ...this.final(),
-      output: { uri: outputUri, manifest: `${outputUri.replace(/\/$/, '')}/${SUCCESS}`, rows, files, inputRecords: m.counters.inputRows },
+      output: { uri: outputUri, manifest: `${outputUri.replace(/\/$/, '')}/${SUCCESS}`, rows, files, inputRecords: m.counters.inputRows, rejectedRows: m.counters.rejectedRows },
       failure: null as never,
     });
   }

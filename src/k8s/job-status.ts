@@ -40,7 +40,8 @@ export interface JobStatus {
   /** Where the coordinator copies the pods' logs at the end of the run. */
   logs?: string;
   coordinator?: { pod?: string; attempts: number; url?: string };
-  output?: { uri: string; manifest: string; rows: number; files: number; inputRecords: number };
+  /** inputRecords: records read, good and bad; rejectedRows: the bad ones skipped or quarantined. */
+  output?: { uri: string; manifest: string; rows: number; files: number; inputRecords: number; rejectedRows?: number };
   failure?: { reason: string; message: string; task?: string };
 }
 

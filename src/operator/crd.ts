@@ -4,6 +4,7 @@
  * TypeBox's JSON Schema becomes a Kubernetes structural schema:
  *  - a union of string literals -> `type: string` + `enum`
  *  - a size (integer or string) -> `x-kubernetes-int-or-string`
+ *  - a number-or-string (maxBadRecords) -> `x-kubernetes-preserve-unknown-fields`, no type
  *  - free-form maps (params) -> `x-kubernetes-preserve-unknown-fields` (params are checked
  *    per analysis by the same validator as `kindling run`)
  *  - `additionalProperties: false` is dropped: the API server prunes or, with strict field
@@ -22,6 +23,8 @@ export function structural(schema: TSchema | Json): Json {
   const out: Json = {};
   for (const k of KEEP) if (s[k] !== undefined) out[k] = s[k];
   if (s['x-kubernetes-int-or-string']) return { ...out, 'x-kubernetes-int-or-string': true };
+  // A value the structural schema cannot type (e.g. a number or a string): the coordinator validates it.
+  if (s['x-kindling-any-value']) return { ...out, 'x-kubernetes-preserve-unknown-fields': true };
   if (Array.isArray(s.anyOf)) {
     const options = s.anyOf as Json[];
     if (options.every((o) => typeof o.const === 'string')) return { ...out, type: 'string', enum: options.map((o) => o.const) };

@@ -71,9 +71,19 @@ export async function physicalPlan(job: Job, opts: { runId?: string } = {}): Pro
   const exact = hasGlob(job.input.uri) || (listed.length === 1 && listed[0].uri === job.input.uri);
   const files = listed.filter((f) => exact || /\.csv(\.gz)?$/i.test(f.uri));
   if (files.length === 0) {
-    throw new KindlingError('INPUT_NOT_FOUND', `no input files at ${job.input.uri}`, {
+    const why = hasGlob(job.input.uri) ? '(no file matches the glob)'
+      : listed.length === 0 ? '(the path does not exist, or is an empty directory or prefix)'
+      : `(it holds ${listed.length} file(s), none named *.csv or *.csv.gz: ${listed.slice(0, 3).map((f) => f.uri).join(', ')}${listed.length > 3 ? ', …' : ''})`;
+    throw new KindlingError('INPUT_NOT_FOUND', `no input files at ${job.input.uri} ${why}`, {
       place: { file: job.input.uri, field: 'spec.input.uri' },
       hint: 'check the path; a directory is read for *.csv and *.csv.gz files, a glob like data/*.csv also works',
+    });
+  }
+  const empty = job.input.header ? files.find((f) => f.size === 0) : undefined;
+  if (empty) {
+    throw new KindlingError('INPUT_BAD_HEADER', `${empty.uri} is empty: expected a header line`, {
+      place: { file: empty.uri },
+      hint: 'remove the empty file, or set spec.input.header: false if the files have no header line',
     });
   }
   const splits = computeSplits(files, job.input.splitSize, job.input.header);

@@ -21,6 +21,24 @@ export interface TaskStorage {
   forcePathStyle?: boolean;
 }
 
+/** What a map task does with bad records (spec.input.onBadRecord / maxBadRecords). */
+export interface BadRecordPolicy {
+  onBadRecord: 'fail' | 'skip' | 'quarantine';
+  /** The job's limit when it is a count: a task that alone exceeds it fails at once. */
+  maxCount?: number;
+  /** quarantine: where this attempt writes its bad records (JSON Lines, in the run's staging). */
+  rejectsUri?: string;
+}
+
+/** A bad record named in an error message. */
+export interface BadRecordExample {
+  file: string;
+  offset: number;
+  /** 1-based line in the file, when known (see MapResult.firstLine). */
+  line?: number;
+  reason: string;
+}
+
 export interface MapTask extends TaskId {
   kind: 'map';
   runId: string;
@@ -30,6 +48,8 @@ export interface MapTask extends TaskId {
   partitions: number;
   /** Base URI of this attempt's shuffle output (".data" and ".index.json" are appended). */
   shuffleBase: string;
+  /** Absent: fail on the first bad record. */
+  badRecords?: BadRecordPolicy;
 }
 
 export interface ReduceTask extends TaskId {
@@ -52,7 +72,22 @@ export interface MapResult {
   indexUri: string;
   offsets: number[];
   shuffleBytes: number;
+  /** Good records (aggregated). */
   records: number;
+  /** Bad records dropped (onBadRecord skip or quarantine); records + rejectedRows were read. */
+  rejectedRows?: number;
+  /** The first few bad records (for error messages). */
+  badExamples?: BadRecordExample[];
+  /** quarantine: the attempt's rejects file (JSON Lines), when it had bad records. */
+  rejectsUri?: string;
+  /** LF bytes in [firstRecordOffset, endOffset). */
+  lines?: number;
+  /**
+   * 1-based line of the split's first record, when the split starts the file. Then the `line` of
+   * each reject is the line in the file; otherwise it counts from the split's first record (line
+   * 1) and the commit adds the lines of the splits before.
+   */
+  firstLine?: number;
   bytesRead: number;
   groups: number;
   firstRecordOffset: number;

@@ -1,9 +1,18 @@
 /** Parse a job document (YAML or JSON), apply `--set` overrides, validate, fill defaults. */
 import { parse as parseYaml, parseDocument } from 'yaml';
 import { KindlingError } from '../common/errors.js';
-import { JobSchema, type Analysis, type JobDocument, type PodSettings } from './schema.js';
+import { BAD_RECORD_POLICIES, JobSchema, type Analysis, type JobDocument, type PodSettings } from './schema.js';
 import { validateAgainst, type SpecIssue } from './validate.js';
 import type { Compression } from '../exec/table.js';
+
+export type BadRecordPolicyName = (typeof BAD_RECORD_POLICIES)[number];
+
+/** A bad-record limit: a count, or a fraction of the records read; `spec` is the value as written. */
+export interface BadRecordLimit {
+  count?: number;
+  fraction?: number;
+  spec: number | string;
+}
 
 /** The job with every default filled in: what the planner works from. */
 export interface Job {
@@ -13,7 +22,15 @@ export interface Job {
   params: Record<string, unknown>;
   /** S3 settings (no credentials: those come from the environment, a profile or, in the cluster, a Secret). */
   storage: { endpoint?: string; region?: string; forcePathStyle?: boolean; credentialsSecret?: string };
-  input: { uri: string; format: 'csv'; splitSize: number; header: boolean };
+  input: {
+    uri: string;
+    format: 'csv';
+    splitSize: number;
+    header: boolean;
+    onBadRecord: BadRecordPolicyName;
+    /** skip/quarantine: the most bad records tolerated (undefined: no limit). */
+    maxBadRecords?: BadRecordLimit;
+  };
   output: { uri: string; compression: Compression; overwrite: boolean };
   shuffle: { partitions: number; uri?: string };
   /** maxReplacements: dead workers replaced at most this often (default 2 x replicas). */
@@ -88,6 +105,7 @@ export function parseSize(v: number | string): number {
 
 export function resolveJob(raw: unknown, source?: string): Job {
   const issues = validateAgainst(JobSchema, raw, '');
+  if (!issues.length) issues.push(...checkBadRecords((raw as JobDocument).spec.input));
   if (issues.length) throw specError(issues, source);
   const doc = raw as JobDocument;
   const s = doc.spec;
@@ -97,7 +115,14 @@ export function resolveJob(raw: unknown, source?: string): Job {
     analysis: s.analysis,
     params: (s.params ?? {}) as Record<string, unknown>,
     storage: { ...s.storage },
-    input: { uri: s.input.uri, format: s.input.format, splitSize: parseSize(s.input.splitSize ?? DEFAULTS.splitSize), header: s.input.header ?? true },
+    input: {
+      uri: s.input.uri,
+      format: s.input.format,
+      splitSize: parseSize(s.input.splitSize ?? DEFAULTS.splitSize),
+      header: s.input.header ?? true,
+      onBadRecord: s.input.onBadRecord ?? 'fail',
+      ...(s.input.maxBadRecords !== undefined ? { maxBadRecords: parseBadRecordLimit(s.input.maxBadRecords) } : {}),
+    },
     output: { uri: s.output.uri, compression: s.output.compression ?? DEFAULTS.compression, overwrite: s.output.overwrite ?? false },
     shuffle: { partitions: s.shuffle?.partitions ?? DEFAULTS.partitions, uri: s.shuffle?.uri },
     workers: {
@@ -112,6 +137,24 @@ export function resolveJob(raw: unknown, source?: string): Job {
     coordinator: { maxRestarts: s.coordinator?.maxRestarts ?? DEFAULTS.coordinatorMaxRestarts, pod: podOf(s.coordinator ?? {}) },
     ttlSecondsAfterFinished: s.ttlSecondsAfterFinished,
   };
+}
+
+/** Checks of spec.input's bad-record fields beyond the schema (which has checked the types). */
+function checkBadRecords(input: JobDocument['spec']['input']): SpecIssue[] {
+  const out: SpecIssue[] = [];
+  const v = input.maxBadRecords;
+  if (v === undefined) return out;
+  if ((input.onBadRecord ?? 'fail') === 'fail') {
+    out.push({ path: 'spec.input.maxBadRecords', message: 'applies only with spec.input.onBadRecord skip or quarantine (onBadRecord is fail: the first bad record fails the job)' });
+  }
+  if (typeof v === 'string' && parseFloat(v) > 100) out.push({ path: 'spec.input.maxBadRecords', message: `a percentage must be at most 100% (got ${JSON.stringify(v)})` });
+  return out;
+}
+
+/** A validated maxBadRecords value: an integer is a count, a number in (0, 1) a fraction, "x%" a percentage. */
+export function parseBadRecordLimit(v: number | string): BadRecordLimit {
+  if (typeof v === 'string') return { fraction: parseFloat(v) / 100, spec: v };
+  return Number.isInteger(v) ? { count: v, spec: v } : { fraction: v, spec: v };
 }
 
 /** The pod settings among a workers/coordinator section's fields. */

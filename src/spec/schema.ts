@@ -24,12 +24,34 @@ const CompressionSchema = Type.Union([Type.Literal('zstd'), Type.Literal('snappy
   description: 'Parquet compression (default zstd)',
 });
 
+export const BAD_RECORD_POLICIES = ['fail', 'skip', 'quarantine'] as const;
+
+const LIMIT_DESCRIPTION = 'a count (an integer >= 0), a fraction of the records read between 0 and 1 (e.g. 0.001), or a percentage (e.g. "0.1%")';
+/**
+ * How many bad records a job tolerates. In the CRD it is any value (a number that may be a
+ * fraction, or a string, is not expressible in a structural schema): the coordinator validates it.
+ */
+export const BadRecordLimitSchema = Type.Union(
+  [
+    Type.Integer({ minimum: 0, description: LIMIT_DESCRIPTION }),
+    Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: LIMIT_DESCRIPTION }),
+    Type.String({ pattern: '^\\s*[0-9]+(\\.[0-9]+)?\\s*%\\s*$', description: LIMIT_DESCRIPTION }),
+  ],
+  { description: LIMIT_DESCRIPTION, 'x-kindling-any-value': true },
+);
+
 export const InputSchema = Type.Object(
   {
     uri: Type.String({ minLength: 1, description: 'a file, directory, glob, file:// or s3:// URI; .gz files are gzip CSV' }),
     format: Type.Union([Type.Literal('csv')], { description: 'input format (plain or .gz CSV)' }),
     splitSize: Type.Optional(SizeSchema),
     header: Type.Optional(Type.Boolean({ description: 'the files start with a header line (default true)' })),
+    onBadRecord: Type.Optional(
+      Type.Union([Type.Literal('fail'), Type.Literal('skip'), Type.Literal('quarantine')], {
+        description: 'a record that cannot be read: fail the job (default), skip it (counted), or quarantine it (skipped, and written to <output>/_rejects/); with skip and quarantine, maxBadRecords bounds how many (default: no limit)',
+      }),
+    ),
+    maxBadRecords: Type.Optional(BadRecordLimitSchema),
   },
   { additionalProperties: false },
 );

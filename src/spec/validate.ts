@@ -31,9 +31,10 @@ function walk(s: Schema, v: unknown, path: string, out: SpecIssue[]): void {
       return issues;
     });
     if (trials.some((t) => t.length === 0)) return;
-    // Report the option whose type matched, else a summary.
+    // Report the option whose type matched, else (none, or several) a summary.
     const typed = options.findIndex((o) => typeMatches(o, v));
-    if (typed >= 0) out.push(...trials[typed]);
+    const alsoTyped = options.findIndex((o, k) => k > typed && typeMatches(o, v));
+    if (typed >= 0 && (alsoTyped < 0 || s.description === undefined)) out.push(...trials[typed]);
     else at(`must be ${String(s.description ?? options.map((o) => o.type).join(' or '))} (got ${show(v)})`);
     return;
   }
@@ -76,6 +77,8 @@ function walk(s: Schema, v: unknown, path: string, out: SpecIssue[]): void {
       }
       if (typeof s.minimum === 'number' && v < s.minimum) at(`must be >= ${s.minimum} (got ${v})`);
       if (typeof s.maximum === 'number' && v > s.maximum) at(`must be <= ${s.maximum} (got ${v})`);
+      if (typeof s.exclusiveMinimum === 'number' && v <= s.exclusiveMinimum) at(`must be > ${s.exclusiveMinimum} (got ${v})`);
+      if (typeof s.exclusiveMaximum === 'number' && v >= s.exclusiveMaximum) at(`must be < ${s.exclusiveMaximum} (got ${v})`);
       return;
     }
     case 'string': {
