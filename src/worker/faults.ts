@@ -15,7 +15,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { KindlingError } from '../common/errors.js';
-import { createLogger } from '../common/logger.js';
+import { pino } from 'pino';
 import type { Task } from '../plan/tasks.js';
 import { storeFor } from '../storage/index.js';
 
@@ -90,9 +90,12 @@ function faults(): Fault[] {
 const matches = (f: Fault, kind: string, partition: number, attempt: number) =>
   f.stage === kind && f.partition === partition && (f.attempt === '*' || f.attempt === attempt);
 
+let logger: pino.Logger | undefined;
 function announce(f: Fault, task: Task, extra: Record<string, unknown> = {}): void {
-  // Synchronous (pino.destination sync): the line is written even if the process dies next.
-  createLogger({ level: 'warn' }, { role: 'worker' }).warn({ fault: f.text, task: `${task.stage}/${task.partition}/${task.attempt}`, ...extra }, 'fault injected');
+  // Written synchronously (where the worker logs: KINDLING_LOG_FILE or stderr), so the line is
+  // out even when the process kills itself next.
+  logger ??= pino({ base: { pid: process.pid, role: 'worker' } }, pino.destination({ dest: process.env.KINDLING_LOG_FILE || 2, sync: true, append: true, mkdir: true }));
+  logger.warn({ fault: f.text, task: `${task.stage}/${task.partition}/${task.attempt}`, ...extra }, 'fault injected');
 }
 
 /** Before a task runs: lose-shuffle (reduce tasks), slow, fail, kill at start. */

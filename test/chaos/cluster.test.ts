@@ -1,0 +1,131 @@
+/**
+ * Chaos, cluster mode: the important faults on the whole cluster path (a real control plane,
+ * the chart's operator, coordinator and worker pods run by the test node, MinIO). Faults reach
+ * the workers through the job's test-only `kindling.dev/faults` annotation, which the operator
+ * copies into the coordinator pod's KINDLING_FAULTS, which the coordinator passes on to its
+ * worker pods. Two jobs run at once:
+ *   - every worker killed at once in the map stage, then a reduce worker killed after writing
+ *     its part file: replacement pods start and the job succeeds;
+ *   - a lost map output, a map worker killed before reporting, and a straggler: the map task
+ *     reruns, the straggler's copy wins.
+ * Both must succeed with exactly the winning part files and `_SUCCESS` in the output, rows equal
+ * to a fault-free run and to DuckDB. The archived pod logs say which faults fired.
+ * Without the tools: FAILS in CI, skips elsewhere.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateEvents } from '../../src/gen/generate.js';
+import { runLocal } from '../../src/cli/run.js';
+import { duck } from '../helpers/oracle.js';
+import { TABLES, job, tempDir } from '../helpers/jobs.js';
+import { startOrSkip, until, run } from '../helpers/k8s.js';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { s3Client, startMinio } from '../helpers/minio.js';
+import { downloadOutput, minioStore, upload } from '../helpers/s3.js';
+import { startTestNode } from '../helpers/test-node.js';
+import { PARTITIONS, checkRows, counts, logLines, outputRows, summary, tally } from './chaos.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Obj = Record<string, any>;
+
+// A before-result kill needs attempt 0 to run to its end: no speculative copy may win first
+// (on 2 busy cores a task can take over a second), so that job runs without speculation.
+const JOBS = [
+  { name: 'cx-all-dead', analysis: 'price-sensitivity', faults: 'kill-all:map:4:start,kill:reduce:1:before-result', spec: '  speculation: false\n' },
+  { name: 'cx-lost-shuffle', analysis: 'engagement', faults: 'lose-shuffle:map:2,kill:map:3:start,slow:map:0:0:8000', spec: '' },
+];
+
+test('cluster chaos: workers killed (all at once, and before reporting), a lost map output, a straggler: the jobs succeed with exact output', { timeout: 300_000 }, async (t) => {
+  const started = Date.now();
+  const cluster = await startOrSkip(t);
+  if (!cluster) return;
+  const { kubectlRun: kubectl, cp, k8s } = cluster;
+  const minio = await startMinio();
+  if (!minio) throw new Error('MinIO is required (node scripts/services.mjs build)');
+  t.after(() => minio.dispose());
+  const dir = tempDir('kindling-chaos-cluster-');
+  const s3 = await minioStore(minio, ['kindling']);
+  const client = s3Client(minio);
+  const files = (await generateEvents({ rows: 40_000, files: 2, seed: 29, out: join(dir, 'events'), gzip: false })).files.map((f) => f.uri);
+  await upload(s3, files, 's3://kindling/events/');
+
+  const node = await startTestNode({ kubeconfig: cp.kubeconfig, cpu: '32', memory: '64Gi', log: (m) => t.diagnostic(m) });
+  t.after(() => node.stop());
+  await run(k8s.findK8sTools()!.helm, ['--kubeconfig', cp.kubeconfig, 'install', 'kindling', join(ROOT, 'charts/kindling'), '--namespace', 'default', '--set', 'image.tag=dev']);
+  await kubectl(['create', 'secret', 'generic', 'minio-creds', `--from-literal=AWS_ACCESS_KEY_ID=${minio.accessKeyId}`, `--from-literal=AWS_SECRET_ACCESS_KEY=${minio.secretAccessKey}`]);
+  // The fault-free reference, from the same files on local disk (before the jobs: it would slow them).
+  const c = await duck();
+  const reference = new Map<string, string[]>();
+  for (const j of JOBS) {
+    const out = join(dir, `ref-${j.analysis}`);
+    await runLocal(job(j.analysis, join(dir, 'events'), out, { input: { splitSize: 600_000 }, shuffle: { partitions: PARTITIONS } }), { quiet: true });
+    counts.jobsRun++;
+    reference.set(j.analysis, await outputRows(c, out, TABLES[j.analysis]));
+  }
+
+  const applied = Date.now();
+  for (const j of JOBS) {
+    await kubectl(['apply', '-f', '-'], `apiVersion: kindling.dev/v1alpha1
+kind: KindlingJob
+metadata:
+  name: ${j.name}
+  annotations: { kindling.dev/faults: "${j.faults}" }
+spec:
+  analysis: ${j.analysis}
+  storage: { endpoint: "${minio.endpoint}", credentialsSecret: minio-creds }
+  input: { uri: "s3://kindling/events/", format: csv, splitSize: 600000 }
+  output: { uri: "s3://kindling/results/${j.name}/" }
+  shuffle: { partitions: ${PARTITIONS} }
+  workers: { replicas: 2 }
+${j.spec}`);
+  }
+
+  for (const j of JOBS) {
+    const done: Obj = await until(`${j.name} to finish`, async () => {
+      const o: Obj = JSON.parse(await kubectl(['get', 'kj', j.name, '-o', 'json']));
+      return ['Succeeded', 'Failed'].includes(o.status?.phase) ? o : undefined;
+    }, 240_000);
+    counts.jobsRun++;
+    t.diagnostic(`${j.name} (${j.faults}): ${done.status.phase} ${((Date.now() - applied) / 1000).toFixed(1)} s after apply`);
+    assert.equal(done.status.phase, 'Succeeded', JSON.stringify(done.status.failure ?? done.status));
+    const table = TABLES[j.analysis];
+    const base = `s3://kindling/results/${j.name}/`;
+    // The logs of every pod of the run, archived by the coordinator at its end.
+    const pods: Obj = JSON.parse(await kubectl(['get', 'pods', '-l', `kindling.dev/job=${j.name}`, '-o', 'json']));
+    const logs = await until(`${j.name}'s archived logs`, async () => {
+      const got = (await s3.list(done.status.logs)).map((o) => o.uri);
+      return got.length === pods.items.length ? got : undefined;
+    }, 60_000);
+    const lines = [];
+    for (const l of logs) lines.push(...logLines(Buffer.from(await s3.readAll(l)).toString('utf8')));
+    const r = tally(lines);
+    const fired = new Set(r.faults.map((f) => f.fault));
+    for (const f of j.faults.split(',')) assert.ok(fired.has(f), `${j.name}: fault ${f} fired (${[...fired]})`);
+    // The output holds the manifest, the winning parts and the log archive; no staging, no shuffle.
+    // Every key under the output (the store's list() hides _-prefixed ones: _SUCCESS, _temporary, _shuffle).
+    const keys = await client.send(new ListObjectsV2Command({ Bucket: 'kindling', Prefix: `results/${j.name}/` }));
+    assert.equal(keys.IsTruncated, false);
+    const listing = (keys.Contents ?? []).map((o) => o.Key!.slice(`results/${j.name}/`.length)).filter((k) => !k.startsWith('_logs/')).sort();
+    const manifest = JSON.parse(Buffer.from(await s3.readAll(`${base}_SUCCESS`)).toString('utf8'));
+    const listed = manifest.tables[table].files.map((f: Obj) => f.path);
+    assert.deepEqual(listed, Array.from({ length: PARTITIONS }, (_, p) => `${table}/part-${String(p).padStart(5, '0')}.parquet`));
+    assert.deepEqual(listing, ['_SUCCESS', ...listed].sort(), 'exactly the manifest and the files it lists');
+    const local = await downloadOutput(s3, base, table, join(dir, `dl-${j.name}`));
+    await checkRows(c, { dir: local, analysis: j.analysis, files, reference: reference.get(j.analysis)!, manifestRows: manifest.tables[table].rows });
+    const workers = pods.items.filter((p: Obj) => p.metadata.labels['kindling.dev/role'] === 'worker');
+    if (j.name === 'cx-all-dead') {
+      assert.equal(r.lost, 3, 'both workers (all at once), then a reduce worker');
+      assert.equal(workers.length, 5, `two pods, then three replacements: ${workers.map((p: Obj) => p.metadata.name)}`);
+    } else {
+      assert.equal(r.lost, 1);
+      assert.equal(r.reruns, 1, 'map 2 reran');
+      assert.ok(r.speculated.some((l) => l.task === '0/0/1') && r.superseded.some((l) => l.task === '0/0/1'), 'the straggler\'s copy won');
+    }
+  }
+  t.diagnostic(summary(Date.now() - started));
+  await node.stop();
+});
