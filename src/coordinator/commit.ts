@@ -11,6 +11,7 @@ import { pad5, type MapResult, type ReduceResult } from '../plan/tasks.js';
 import { storeFor } from '../storage/index.js';
 import { add as addIo, type IoStats } from '../storage/stats.js';
 import type { StageStatus } from './scheduler.js';
+import { commitRejects, type RejectsManifest } from '../plan/bad-records.js';
 
 export interface Manifest {
   job: string;
@@ -18,7 +19,10 @@ export interface Manifest {
   runId: string;
   committedAt: string;
   tables: Record<string, { rows: number; columns: string[]; files: { path: string; rows: number; bytes: number }[] }>;
+  /** inputRows: records read, good and bad; rejectedRows: the bad ones (onBadRecord skip or quarantine). */
   counters: { inputFiles: number; inputBytes: number; inputRows: number; rejectedRows: number; shuffleBytes: number; outputRows: number };
+  /** onBadRecord quarantine: the rejected records, as JSON Lines under _rejects/. */
+  rejects?: RejectsManifest;
   /** Object-store traffic of the tasks (S3 requests and bytes; 0 for local disk). */
   storage: IoStats;
   timings: { totalMs: number; stages: { stage: number; kind: string; tasks: number; ms: number }[] };
@@ -55,6 +59,8 @@ export async function commit(plan: PhysicalPlan, maps: MapResult[], reduces: Red
     files.push({ path: rel, rows: r.rows, bytes: r.bytes });
   }
   const outputRows = files.reduce((s, f) => s + f.rows, 0);
+  const rejects = await commitRejects(plan, maps);
+  const rejectedRows = maps.reduce((s, m) => s + (m.rejectedRows ?? 0), 0);
   const manifest: Manifest = {
     job: plan.job.name,
     analysis: plan.job.analysis,
@@ -64,11 +70,12 @@ export async function commit(plan: PhysicalPlan, maps: MapResult[], reduces: Red
     counters: {
       inputFiles: plan.files.length,
       inputBytes: plan.inputBytes,
-      inputRows: maps.reduce((s, m) => s + m.records, 0),
-      rejectedRows: 0,
+      inputRows: maps.reduce((s, m) => s + m.records, 0) + rejectedRows,
+      rejectedRows,
       shuffleBytes: maps.reduce((s, m) => s + m.shuffleBytes, 0),
       outputRows,
     },
+    ...(rejects ? { rejects } : {}),
     storage: [...maps, ...reduces].reduce((a, r) => addIo(a, r.io), { requests: 0, bytesRead: 0, bytesWritten: 0 }),
     timings: {
       totalMs: Date.now() - startedAt,

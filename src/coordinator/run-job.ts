@@ -7,11 +7,12 @@ import { fromSerialized } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { Backend } from '../backends/backend.js';
 import type { PhysicalPlan } from '../plan/physical.js';
-import type { MapResult, ReduceResult } from '../plan/tasks.js';
+import type { MapResult, ReduceResult, TaskId } from '../plan/tasks.js';
 import { checkOutput, cleanup, commit, type Manifest } from './commit.js';
-import { Scheduler, type StageStatus } from './scheduler.js';
+import { Scheduler, describeSplit, type StageStatus } from './scheduler.js';
 import { handleAttemptEvents } from './attempts.js';
 import { CoordinatorServer } from './server.js';
+import { checkBadRecordLimit } from '../plan/bad-records.js';
 
 export interface Progress {
   stages: StageStatus[];
@@ -43,6 +44,15 @@ export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifes
   await checkOutput(plan);
   const scheduler = new Scheduler(plan);
   handleAttemptEvents(scheduler, o.log);
+  // Bad records over spec.input.maxBadRecords fail the job as soon as the map results show it.
+  scheduler.on('completed', (id: TaskId) => {
+    if (id.stage !== 0 || scheduler.job.kind !== 'running') return;
+    const e = checkBadRecordLimit(plan.job, plan.splits, scheduler.tasks[0].map((t) => (t.kind === 'succeeded' ? (t.result as MapResult) : undefined)));
+    if (e) scheduler.abort(e.toJSON());
+  });
+  scheduler.on('resplit', (id: TaskId, at: { chose: number; from: number }) => {
+    o.log.info({ split: describeSplit(plan, id.partition), ...at }, 'a split chose its first record where its neighbour did not end; it runs again from there');
+  });
   const token = o.token ?? randomBytes(24).toString('base64url');
   const lastSeen = new Map<string, number>();
   const peakRssKb = new Map<string, number>();
@@ -126,6 +136,8 @@ export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifes
     if (scheduler.job.kind === 'failed') throw fromSerialized(scheduler.job.error);
     const maps = scheduler.results(0) as MapResult[];
     const reduces = scheduler.results(1) as ReduceResult[];
+    const tooMany = checkBadRecordLimit(plan.job, plan.splits, maps); // also for map results restored from a journal
+    if (tooMany) throw tooMany;
     const workers = [...peakRssKb].map(([id, kb]) => ({ id, peakRssBytes: kb * 1024 }));
     const manifest = await commit(plan, maps, reduces, scheduler.status(), startedAt, workers);
     o.log.info({ rows: manifest.counters.outputRows }, 'committed');

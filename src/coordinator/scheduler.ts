@@ -9,6 +9,7 @@ import type { PhysicalPlan } from '../plan/physical.js';
 import { pad5, taskName, type MapResult, type Task, type TaskId, type TaskResult } from '../plan/tasks.js';
 import { storeFor } from '../storage/index.js';
 import { fail, initialTask, invalidate, lose, runningAttempt, speculate, start, succeed, type Running, type TaskState } from './task-state.js';
+import { badRecordPolicy } from '../plan/bad-records.js';
 
 type Succeeded = Extract<TaskState, { kind: 'succeeded' }>;
 
@@ -127,6 +128,7 @@ export class Scheduler extends EventEmitter {
         kind: 'map', ...id, runId: plan.runId, split: plan.splits[partition], query: plan.query,
         partitions: plan.job.shuffle.partitions,
         shuffleBase: this.shuffleBase(stage, partition, attempt),
+        badRecords: badRecordPolicy(plan, partition, `-a${attempt}`),
       };
     }
     const maps = this.tasks[stage - 1] as Succeeded[];
@@ -229,21 +231,40 @@ export class Scheduler extends EventEmitter {
     this.emit('change');
   }
 
-  /** Neighbouring splits of a file must meet exactly: no record lost or read twice. */
+  /**
+   * Neighbouring splits of a file must meet exactly: no record lost or read twice. Where they do
+   * not (a split chose its first record wrongly, e.g. near an ambiguous quoted field or a stray
+   * quote), the later split runs again from the record boundary where the earlier one stopped.
+   * That is right once the earlier split is, and a file's first split starts at its first byte,
+   * so the reruns (each a new attempt that does not count against maxTaskAttempts) converge.
+   */
   private checkSplitsMeet(): void {
     const { splits } = this.plan;
-    const res = this.tasks[0].map((t) => (t as Extract<TaskState, { kind: 'succeeded' }>).result as MapResult);
+    const ts = this.tasks[0];
+    const res = ts.map((t) => (t as Succeeded).result as MapResult);
+    const rerun: number[] = [];
     for (let i = 1; i < splits.length; i++) {
-      if (splits[i].uri !== splits[i - 1].uri) continue;
-      if (res[i - 1].endOffset !== res[i].firstRecordOffset && res[i].records + res[i - 1].records > 0) {
-        const e = new KindlingError('INPUT_BAD_RECORD', `splits of ${splits[i].uri} do not meet: one ends at byte ${res[i - 1].endOffset}, the next starts at ${res[i].firstRecordOffset} (an ambiguous quoted field near a split boundary)`, {
+      if (splits[i].uri !== splits[i - 1].uri || res[i - 1].endOffset === res[i].firstRecordOffset) continue;
+      if (splits[i].firstRecordOffset === res[i - 1].endOffset) {
+        // Started where its neighbour ended and still does not meet: cannot happen; never loop.
+        const e = new KindlingError('INPUT_BAD_RECORD', `splits of ${splits[i].uri} do not meet: one ends at byte ${res[i - 1].endOffset}, the next starts at ${res[i].firstRecordOffset}`, {
           place: { file: splits[i].uri, offset: splits[i].start },
           hint: 'set spec.input.splitSize larger than the file so it is read as one split',
         });
         this.abort(e.toJSON());
         return;
       }
+      if (rerun[rerun.length - 1] !== i - 1) rerun.push(i); // a split after one that reruns waits for it
     }
+    for (const i of rerun) {
+      const t = ts[i] as Succeeded;
+      const from = res[i - 1].endOffset;
+      this.emit('resplit', { stage: 0, partition: i, attempt: t.attempt }, { chose: res[i].firstRecordOffset, from });
+      this.emit('discarded', { stage: 0, partition: i, attempt: t.attempt }, this.attemptFiles({ stage: 0, partition: i, attempt: t.attempt }));
+      this.plan.splits[i] = { ...splits[i], firstRecordOffset: from };
+      ts[i] = { kind: 'pending', attempt: t.next ?? t.attempt + 1 };
+    }
+    if (rerun.length > 0) this.stageTimes[0].finishedAt = undefined;
   }
 
   status(): StageStatus[] {

@@ -114,12 +114,29 @@ test('a lost worker\'s running tasks are rerun elsewhere', () => {
   assert.deepEqual([again.partition, again.attempt], [t0.partition, 1]);
 });
 
-test('splits that do not meet fail the job instead of losing or doubling records', () => {
+test('splits that do not meet: the later one runs again from where the earlier one ended', () => {
   const s = new Scheduler(plan(), () => 0);
   const ts = [s.assign('w')!, s.assign('w')!, s.assign('w')!];
   s.complete(ts[0], mapResult(0));
   s.complete(ts[1], { ...mapResult(1), firstRecordOffset: 117 });
   s.complete(ts[2], mapResult(2));
-  assert.equal(s.job.kind, 'failed');
-  assert.match(s.job.kind === 'failed' ? s.job.error.message : '', /splits of in\/a\.csv do not meet/);
+  assert.equal(s.job.kind, 'running');
+  assert.equal(s.currentStage(), 0, 'the reduce stage waits');
+  const again = s.assign('w')!;
+  assert.deepEqual([again.stage, again.partition, again.attempt], [0, 1, 1]);
+  assert.equal(again.kind === 'map' ? again.split.firstRecordOffset : -1, 100, 'it starts where split 0 ended');
+  s.complete(again, mapResult(1));
+  assert.equal(s.currentStage(), 1);
+  assert.equal(s.job.kind, 'running');
+
+  // A split that started where its neighbour ended and still does not meet (it cannot happen)
+  // fails the job rather than running again and again.
+  const s2 = new Scheduler(plan(), () => 0);
+  const t2 = [s2.assign('w')!, s2.assign('w')!, s2.assign('w')!];
+  s2.complete(t2[0], mapResult(0));
+  s2.complete(t2[1], { ...mapResult(1), firstRecordOffset: 117 });
+  s2.complete(t2[2], mapResult(2));
+  s2.complete(s2.assign('w')!, { ...mapResult(1), firstRecordOffset: 117 });
+  assert.equal(s2.job.kind, 'failed');
+  assert.match(s2.job.kind === 'failed' ? s2.job.error.message : '', /splits of in\/a\.csv do not meet/);
 });
