@@ -66,8 +66,10 @@ export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifes
     },
     shuttingDown: () => shuttingDown,
     surplus: (worker) => {
-      // With speculation on, one idle worker stays for a copy of a straggler.
-      if (released.has(worker) || scheduler.remaining() + (plan.job.speculation === false ? 0 : 1) >= lastSeen.size - released.size) return false;
+      // With speculation on, one idle worker stays in the last stage for a copy of a straggler
+      // (before it, the later stage's tasks count as remaining: there are workers to spare).
+      const spare = plan.job.speculation !== false && scheduler.currentStage() === plan.stages.length - 1 ? 1 : 0;
+      if (released.has(worker) || scheduler.remaining() + spare >= lastSeen.size - released.size) return false;
       released.add(worker);
       o.log.info({ worker, remaining: scheduler.remaining() }, 'fewer tasks than workers: releasing an idle worker');
       return true;
