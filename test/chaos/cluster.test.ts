@@ -36,7 +36,7 @@ type Obj = Record<string, any>;
 // (on 2 busy cores a task can take over a second), so that job runs without speculation.
 const JOBS = [
   { name: 'cx-all-dead', analysis: 'price-sensitivity', faults: 'kill-all:map:4:start,kill:reduce:1:before-result', spec: '  speculation: false\n' },
-  { name: 'cx-lost-shuffle', analysis: 'engagement', faults: 'lose-shuffle:map:2,kill:map:3:start,slow:map:0:0:8000', spec: '' },
+  { name: 'cx-lost-shuffle', analysis: 'engagement', faults: 'lose-shuffle:map:2,kill:map:3:start,slow:map:0:0:15000', spec: '' },
 ];
 
 test('cluster chaos: workers killed (all at once, and before reporting), a lost map output, a straggler: the jobs succeed with exact output', { timeout: 300_000 }, async (t) => {
