@@ -201,7 +201,7 @@ class BadRecords {
   }
 
   private example(b: Bad): BadRecordExample {
-    return { file: this.file, offset: b.offset, ...(this.lineKnown ? { line: b.line } : {}), reason: b.reason };
+    return { file: this.file, offset: b.offset, ...(this.lineKnown ? { line: b.line } : { splitLine: b.line }), reason: b.reason };
   }
 
   private reject(buf: Uint8Array, b: Bad): string {

@@ -40,7 +40,6 @@ export function badRecordPolicy(plan: PhysicalPlan, partition: number, attemptTa
 export function tooManyBadRecords(what: string, examples: BadRecordExample[]): KindlingError {
   const first = examples.map((e) => `${e.file}${e.line !== undefined ? ` line ${e.line}` : ''} byte ${e.offset}: ${e.reason}`).join('; ');
   return new KindlingError('INPUT_BAD_RECORD', `too many bad records: ${what}; the first: ${first}`, {
-    place: examples[0] ? { file: examples[0].file, line: examples[0].line, offset: examples[0].offset } : undefined,
     hint: 'fix the input, or raise spec.input.maxBadRecords (a count, a fraction such as 0.01, or a percentage such as "1%")',
   });
 }
@@ -60,6 +59,7 @@ export function checkBadRecordLimit(job: Job, splits: CsvSplit[], maps: (MapResu
   let done = true;
   const examples: BadRecordExample[] = [];
   let confirmed = false;
+  let firstLine: number | undefined; // the line of a confirmed split's first record in its file
   for (let i = 0; i < maps.length; i++) {
     const m = maps[i];
     const prev = i > 0 && splits[i - 1].uri === splits[i].uri ? maps[i - 1] : undefined;
@@ -68,9 +68,14 @@ export function checkBadRecordLimit(job: Job, splits: CsvSplit[], maps: (MapResu
       done = false;
       continue;
     }
+    firstLine = m.firstLine ?? (firstLine !== undefined && prev?.lines !== undefined ? firstLine + prev.lines : undefined);
     rejected += m.rejectedRows ?? 0;
     read += m.records + (m.rejectedRows ?? 0);
-    for (const e of m.badExamples ?? []) if (examples.length < 5) examples.push(e);
+    for (const e of m.badExamples ?? []) {
+      if (examples.length >= 5) break;
+      const { splitLine, ...ex } = e;
+      examples.push(splitLine !== undefined && firstLine !== undefined ? { ...ex, line: firstLine + splitLine - 1 } : ex);
+    }
   }
   const spec = `spec.input.maxBadRecords: ${JSON.stringify(limit.spec)}`;
   if (limit.count !== undefined && rejected > limit.count) {

@@ -36,6 +36,8 @@ export interface BadRecordExample {
   offset: number;
   /** 1-based line in the file, when known (see MapResult.firstLine). */
   line?: number;
+  /** Else the line counted from the split's first record (line 1). */
+  splitLine?: number;
   reason: string;
 }
 
