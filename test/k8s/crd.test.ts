@@ -38,4 +38,11 @@ test('the KindlingJob CRD on a real API server: established, examples apply, inv
   await rejected(bad('  analysis: engagement\n  input: { uri: s3://e/, format: csv }\n  output: { uri: s3://r/ }\n  workers: { replicas: 0 }\n'), /spec\.workers\.replicas: Invalid value: 0/);
   await rejected(bad('  analysis: engagement\n  input: { uri: s3://e/, format: csv }\n'), /spec\.output: Required value/);
   await rejected(bad('  analysis: engagement\n  input: { uri: s3://e/, format: csv, colour: red }\n  output: { uri: s3://r/ }\n'), /unknown field "spec\.input\.colour"/);
+  await rejected(bad('  analysis: engagement\n  input: { uri: s3://e/, format: csv, onBadRecord: drop }\n  output: { uri: s3://r/ }\n'), /spec\.input\.onBadRecord: Unsupported value: "drop"/);
+  // maxBadRecords is a count, a fraction or a percentage: the API server takes any value there
+  for (const [i, limit] of ['10', '0.001', '"0.1%"'].entries()) {
+    await k(['apply', '--validate=strict', '-f', '-'], bad(`  analysis: engagement\n  input: { uri: s3://e/, format: csv, onBadRecord: quarantine, maxBadRecords: ${limit} }\n  output: { uri: s3://r/ }\n`).replace('name: bad', `name: limit-${i}`));
+  }
+  const limits = JSON.parse(await k(['get', 'kj', 'limit-0', 'limit-1', 'limit-2', '-o', 'json'])) as { items: { spec: { input: { maxBadRecords: unknown } } }[] };
+  assert.deepEqual(limits.items.map((j) => j.spec.input.maxBadRecords), [10, 0.001, '0.1%']);
 });
