@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { describeExpr } from '../plan/logical.js';
+import { describeExpr, neededColumns } from '../plan/logical.js';
 import { physicalPlan, type PhysicalPlan } from '../plan/physical.js';
 import { describeSplit } from '../coordinator/scheduler.js';
 import { collect, readJob } from './common.js';
@@ -22,10 +22,19 @@ function planJson(p: PhysicalPlan) {
   return { job: p.job, query: p.query, splits: p.splits, stages: p.stages, inputBytes: p.inputBytes };
 }
 
+/** What the job does with bad records, in words. */
+function badRecordsText(job: PhysicalPlan['job']): string {
+  const { onBadRecord, maxBadRecords } = job.input;
+  if (onBadRecord === 'fail') return 'fail the job at the first';
+  const what = onBadRecord === 'skip' ? 'skip' : 'quarantine to _rejects/';
+  return `${what}, ${maxBadRecords ? `at most ${JSON.stringify(maxBadRecords.spec)}` : 'no limit'}`;
+}
+
 export function describePlan(p: PhysicalPlan): string {
   const q = p.query;
   const logical = [
     `scan      ${p.job.input.uri} (csv, columns: ${q.schema.map((c) => c.name).join(', ')})`,
+    `check     ${neededColumns(q).join(', ')}; bad records: ${badRecordsText(p.job)}`,
     q.filter ? `filter    ${describeExpr(q.filter)}` : null,
     ...q.derive.map((d) => `derive    ${d.name} = ${describeExpr(d.expr)}`),
     `aggregate by (${q.groupBy.join(', ')}): ${q.aggregates.map((a) => `${a.name} = ${a.fn}(${a.fn === 'count' ? '*' : a.column})${a.where ? ` where ${describeExpr(a.where)}` : ''}`).join(', ')}`,

@@ -98,6 +98,9 @@ test('plan prints splits, stages and tasks and runs nothing', () => {
   const r = kindling('plan', spec('planned'));
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /aggregate by \(category_code, band_index\)/);
+  assert.match(r.out, /check\s+event_type, category_code, price, user_id; bad records: fail the job at the first/);
+  const q = kindling('plan', spec('planned'), '--set', 'spec.input.onBadRecord=quarantine', '--set', 'spec.input.maxBadRecords=0.1%');
+  assert.match(q.out, /bad records: quarantine to _rejects\/, at most "0\.1%"/);
   assert.match(r.out, /stage 0 \(map\):\s+4 task/);
   assert.match(r.out, /stage 1 \(reduce\): 2 task/);
   assert.match(r.out, /in\/events\.csv bytes 0-581791/);
