@@ -5,6 +5,9 @@ import type { Manifest } from '../coordinator/commit.js';
 import { logEnv } from '../common/logger.js';
 import { physicalPlan } from '../plan/physical.js';
 import { faultsEnv } from '../worker/faults.js';
+import { loadJournal } from '../coordinator/journal.js';
+import { KindlingError } from '../common/errors.js';
+import { configureStorage } from '../storage/index.js';
 import type { Job } from '../spec/load.js';
 import { collect, logger, readJob, type LogFlags } from './common.js';
 import { bytes, count, duration, ProgressReporter, table } from './format.js';
@@ -13,6 +16,7 @@ interface RunFlags extends LogFlags {
   set?: string[];
   keepShuffle?: boolean;
   json?: boolean;
+  resume?: boolean | string;
 }
 
 export function registerRun(program: Command): void {
@@ -23,6 +27,7 @@ export function registerRun(program: Command): void {
     .option('--set <path=value>', 'override a spec field, e.g. --set spec.workers.replicas=4 (repeatable)', collect)
     .option('--keep-shuffle', 'keep the shuffle files after the commit (for debugging)')
     .option('--json', 'print the output manifest as JSON instead of the summary')
+    .option('--resume [runId]', "finish a run whose coordinator died, from its journal under the spec's output (default: the newest)")
     .option('--log-level <level>', 'trace|debug|info|warn|error (default warn)')
     .option('--log-file <file>', 'write JSON logs to this file instead of stderr')
     .addHelpText('after', '\nExample:\n  kindling run examples/price-sensitivity.yaml --set spec.workers.replicas=4\n')
@@ -33,9 +38,10 @@ export function registerRun(program: Command): void {
     });
 }
 
-export async function runLocal(job: Job, flags: LogFlags & { keepShuffle?: boolean; quiet?: boolean }): Promise<Manifest> {
+export async function runLocal(job: Job, flags: LogFlags & { keepShuffle?: boolean; quiet?: boolean; resume?: boolean | string }): Promise<Manifest> {
   const log = logger(flags, { job: job.name });
-  const plan = await physicalPlan(job);
+  const resumed = flags.resume ? await resumable(job, flags.resume) : undefined;
+  const plan = resumed?.plan ?? (await physicalPlan(job));
   const progress = new ProgressReporter();
   // Ctrl-C or SIGTERM: stop the workers, commit nothing, remove staging data, then exit.
   const abort = new AbortController();
@@ -49,6 +55,7 @@ export async function runLocal(job: Job, flags: LogFlags & { keepShuffle?: boole
       log,
       workerEnv: { ...logEnv({ level: flags.logLevel, file: flags.logFile }), ...faultsEnv() }, // faults: tests only
       keepShuffle: flags.keepShuffle,
+      resume: resumed,
       onProgress: flags.quiet ? undefined : (p) => progress.update(p),
     });
   } finally {
@@ -56,6 +63,20 @@ export async function runLocal(job: Job, flags: LogFlags & { keepShuffle?: boole
     process.off('SIGTERM', onSignal);
     progress.clear();
   }
+}
+
+/** The journal of the run to take over; a clear error when there is none. */
+async function resumable(job: Job, which: boolean | string) {
+  configureStorage(job.storage);
+  const r = await loadJournal(job.output.uri, typeof which === 'string' ? which : undefined);
+  if (!r) {
+    throw new KindlingError('INPUT_NOT_FOUND', `no run to resume under ${job.output.uri}: a run leaves a journal only when its coordinator died before the end`, {
+      place: { file: job.output.uri, field: 'spec.output.uri' },
+      hint: 'run the job without --resume',
+    });
+  }
+  configureStorage(r.plan.job.storage);
+  return r;
 }
 
 export function summary(job: Job, m: Manifest): string {

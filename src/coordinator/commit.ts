@@ -32,6 +32,15 @@ export interface Manifest {
 
 export const SUCCESS = '_SUCCESS';
 
+/** The manifest of this plan's run if it was committed (a coordinator died after committing). */
+export async function committedManifest(plan: PhysicalPlan): Promise<Manifest | undefined> {
+  const out = storeFor(plan.job.output.uri);
+  const marker = out.join(plan.job.output.uri, SUCCESS);
+  if (!(await out.head(marker))) return undefined;
+  const m = JSON.parse(Buffer.from(await out.readAll(marker)).toString('utf8')) as Manifest;
+  return m.runId === plan.runId ? m : undefined;
+}
+
 /** Refuses to run over a committed output unless overwrite is set. */
 export async function checkOutput(plan: PhysicalPlan): Promise<void> {
   const out = storeFor(plan.job.output.uri);

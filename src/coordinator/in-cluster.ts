@@ -15,7 +15,9 @@ import { resolveJob, type Job } from '../spec/load.js';
 import { runJob } from './run-job.js';
 import { StatusReporter } from './status-reporter.js';
 import { archiveLogs, logsUri } from './archive-logs.js';
+import { loadJournal } from './journal.js';
 import { faultsEnv } from '../worker/faults.js';
+import { configureStorage } from '../storage/index.js';
 
 export interface InClusterEnv {
   KINDLING_JOB_NAME?: string;
@@ -64,9 +66,17 @@ export async function runCoordinatorInCluster(env: InClusterEnv, log: Logger, si
   if (!self) throw new KindlingError('KUBERNETES', `cannot read my own pod ${ns}/${podName}`);
   let runId: string | undefined;
   try {
-    const plan = await physicalPlan(job);
+    // A replacement coordinator takes over the run its predecessor journaled.
+    const attempt = Number(env.KINDLING_COORDINATOR_ATTEMPT ?? 0);
+    configureStorage(job.storage);
+    const resumed =
+      attempt > 0
+        ? await loadJournal(job.output.uri).catch((e) => void log.warn({ err: String(e) }, 'cannot read the journal of the previous run; starting a new run'))
+        : undefined;
+    const resume = resumed && resumed.plan.job.name === jobName ? resumed : undefined;
+    const plan = resume?.plan ?? (await physicalPlan(job));
     runId = plan.runId;
-    await removeStaleWorkers(kube, ns, jobName, plan.runId, log);
+    await removeStaleWorkers(kube, ns, jobName, log);
     backend = new KubernetesBackend({
       kube,
       namespace: ns,
@@ -75,6 +85,7 @@ export async function runCoordinatorInCluster(env: InClusterEnv, log: Logger, si
       image: job.workers.pod.image ?? required(env, 'KINDLING_IMAGE'),
       imagePullPolicy: env.KINDLING_IMAGE_PULL_POLICY,
       tokenSecret: names.tokenSecret(jobName),
+      epoch: resume?.epoch ?? 0,
       log,
     });
     const host = env.POD_IP ?? '0.0.0.0';
@@ -88,6 +99,7 @@ export async function runCoordinatorInCluster(env: InClusterEnv, log: Logger, si
       // KINDLING_FAULTS (tests only: the operator copies the job's kindling.dev/faults annotation).
       workerEnv: { ...logEnv({ level: env.KINDLING_LOG_LEVEL }), ...faultsEnv({ KINDLING_FAULTS: env.KINDLING_FAULTS }) },
       onProgress: (p) => reporter.progress(p),
+      resume,
     });
     await reporter.succeeded(manifest, job.output.uri);
     log.info({ rows: manifest.counters.outputRows, output: job.output.uri }, 'job succeeded');
@@ -105,9 +117,9 @@ export async function runCoordinatorInCluster(env: InClusterEnv, log: Logger, si
   }
 }
 
-/** Workers of an earlier coordinator of this job (it died): their run is over. */
-async function removeStaleWorkers(kube: Kube, ns: string, job: string, runId: string, log: Logger): Promise<void> {
-  const stale = await kube.list<Obj>(paths.pods(ns), { labelSelector: `${selector({ [LABELS.job]: job, [LABELS.role]: 'worker' })},${LABELS.run}!=${runId}` });
+/** Workers of an earlier coordinator of this job (it died; this one has made none yet). */
+async function removeStaleWorkers(kube: Kube, ns: string, job: string, log: Logger): Promise<void> {
+  const stale = await kube.list<Obj>(paths.pods(ns), { labelSelector: selector({ [LABELS.job]: job, [LABELS.role]: 'worker' }) });
   for (const p of stale.items) {
     log.info({ pod: p.metadata.name }, 'deleting a worker of an earlier run');
     await kube.delete(paths.pod(ns, p.metadata.name));

@@ -7,8 +7,9 @@ import { fromSerialized } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { Backend } from '../backends/backend.js';
 import type { PhysicalPlan } from '../plan/physical.js';
-import type { MapResult, ReduceResult, TaskId } from '../plan/tasks.js';
-import { checkOutput, cleanup, commit, type Manifest } from './commit.js';
+import type { MapResult, ReduceResult, TaskId, TaskResult } from '../plan/tasks.js';
+import { checkOutput, cleanup, commit, committedManifest, type Manifest } from './commit.js';
+import { Journal, type JournalEntry } from './journal.js';
 import { Scheduler, describeSplit, type StageStatus } from './scheduler.js';
 import { handleAttemptEvents } from './attempts.js';
 import { CoordinatorServer } from './server.js';
@@ -37,12 +38,28 @@ export interface RunOptions {
   token?: string;
   /** Where the worker API listens (default 127.0.0.1, any port) and the host workers use to reach it. */
   listen?: { host: string; port: number; advertise?: string };
+  /** Take over a run whose coordinator died: its journal (the plan must be the journal's). */
+  resume?: { entries: JournalEntry[]; epoch: number };
 }
 
 export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifest> {
   const startedAt = Date.now();
-  await checkOutput(plan);
-  const scheduler = new Scheduler(plan);
+  if (o.resume) {
+    // The dead coordinator may have committed already: then that is the result.
+    const done = await committedManifest(plan);
+    if (done) {
+      o.log.info({ runId: plan.runId }, 'the run was already committed; nothing to resume');
+      await cleanup(plan, o.keepShuffle).catch(() => undefined);
+      return done;
+    }
+  } else await checkOutput(plan);
+  const epoch = o.resume?.epoch ?? 0;
+  const scheduler = new Scheduler(plan, Date.now, epoch);
+  for (const e of o.resume?.entries ?? []) scheduler.restore(e, e.result);
+  if (o.resume) o.log.info({ runId: plan.runId, epoch, restored: o.resume.entries.length }, 'resuming the run from its journal');
+  const journal = new Journal(plan, o.log);
+  await journal.start(epoch);
+  scheduler.on('completed', (id: TaskId, result: TaskResult) => journal.record(id, result));
   handleAttemptEvents(scheduler, o.log);
   // Bad records over spec.input.maxBadRecords fail the job as soon as the map results show it.
   scheduler.on('completed', (id: TaskId) => {
@@ -88,6 +105,7 @@ export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifes
       }
     };
     scheduler.on('change', check);
+    check(); // a resumed run may have nothing left to do
   });
   let ticker: NodeJS.Timeout | undefined;
   const interrupt = () => scheduler.abort({ code: 'INTERRUPTED', message: 'the job was interrupted; nothing was committed', retryable: false });

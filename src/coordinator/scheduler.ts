@@ -44,10 +44,18 @@ export class Scheduler extends EventEmitter {
   private readonly now: () => number;
   private readonly stageTimes: { startedAt?: number; finishedAt?: number }[];
 
-  constructor(plan: PhysicalPlan, now: () => number = Date.now) {
+  /**
+   * epoch: which coordinator runs this plan (0 the first; n after n take-overs from the
+   * journal). Attempt files of a later epoch carry it in their names, so a straggler of a dead
+   * coordinator never overwrites them.
+   */
+  readonly epoch: number;
+
+  constructor(plan: PhysicalPlan, now: () => number = Date.now, epoch = 0) {
     super();
     this.plan = plan;
     this.now = now;
+    this.epoch = epoch;
     this.tasks = plan.stages.map((s) => Array.from({ length: s.tasks }, initialTask));
     this.stageTimes = plan.stages.map(() => ({}));
     this.setMaxListeners(0); // one listener per long-polling worker
@@ -128,7 +136,7 @@ export class Scheduler extends EventEmitter {
         kind: 'map', ...id, runId: plan.runId, split: plan.splits[partition], query: plan.query,
         partitions: plan.job.shuffle.partitions,
         shuffleBase: this.shuffleBase(stage, partition, attempt),
-        badRecords: badRecordPolicy(plan, partition, `-a${attempt}`),
+        badRecords: badRecordPolicy(plan, partition, `-a${attempt}${this.epochTag()}`),
       };
     }
     const maps = this.tasks[stage - 1] as Succeeded[];
@@ -143,12 +151,12 @@ export class Scheduler extends EventEmitter {
   }
 
   private shuffleBase(stage: number, partition: number, attempt: number): string {
-    return storeFor(this.plan.shuffleUri).join(this.plan.shuffleUri, `stage-${stage}`, `map-${pad5(partition)}-a${attempt}`);
+    return storeFor(this.plan.shuffleUri).join(this.plan.shuffleUri, `stage-${stage}`, `map-${pad5(partition)}-a${attempt}${this.epochTag()}`);
   }
 
   private partUri(partition: number, attempt: number): string {
     const plan = this.plan;
-    return storeFor(plan.stagingUri).join(plan.stagingUri, plan.query.table, `part-${pad5(partition)}-a${attempt}.parquet`);
+    return storeFor(plan.stagingUri).join(plan.stagingUri, plan.query.table, `part-${pad5(partition)}-a${attempt}${this.epochTag()}.parquet`);
   }
 
   /** The files an attempt writes (by name: never what a report claims). */
@@ -156,6 +164,20 @@ export class Scheduler extends EventEmitter {
     if (this.plan.stages[id.stage]?.kind !== 'map') return [this.partUri(id.partition, id.attempt)];
     const base = this.shuffleBase(id.stage, id.partition, id.attempt);
     return [`${base}.data`, `${base}.index.json`];
+  }
+
+  private epochTag(): string {
+    return this.epoch > 0 ? `-e${this.epoch}` : '';
+  }
+
+  /** A task that succeeded under an earlier coordinator (from the journal): not run again. */
+  restore(id: TaskId, result: TaskResult): void {
+    const ts = this.tasks[id.stage];
+    if (!ts || ts[id.partition]?.kind === 'succeeded') return;
+    ts[id.partition] = { kind: 'succeeded', attempt: id.attempt, result, ms: 0 };
+    if (!ts.every((t) => t.kind === 'succeeded')) return;
+    if (this.plan.stages[id.stage].kind === 'map') this.checkSplitsMeet();
+    if (this.currentStage() >= this.tasks.length && this.job.kind === 'running') this.job = { kind: 'succeeded' };
   }
 
   complete(id: TaskId, result: TaskResult): void {
@@ -170,6 +192,7 @@ export class Scheduler extends EventEmitter {
       return;
     }
     if (before.kind === 'running' && before.attempts.length > 1) this.emit('superseded', id, before.attempts.filter((a) => a.attempt !== id.attempt));
+    this.emit('completed', id, result);
     if (ts.every((t) => t.kind === 'succeeded')) {
       this.stageTimes[id.stage].finishedAt = this.now();
       if (this.plan.stages[id.stage].kind === 'map') this.checkSplitsMeet();

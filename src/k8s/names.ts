@@ -36,7 +36,7 @@ export const names = {
   /** Who may reach the coordinator (its worker pods); the same name as the Service, another kind. */
   networkPolicy: (job: string) => childName(job, 'coordinator'),
   tokenSecret: (job: string) => childName(job, 'token'),
-  workerPod: (job: string, run: string, i: number) => childName(job, `${run.slice(-6)}-w${i}`),
+  workerPod: (job: string, run: string, i: number, epoch = 0) => childName(job, `${run.slice(-6)}${epoch ? `e${epoch}` : ''}-w${i}`),
 };
 
 export function selector(labels: Record<string, string>): string {

@@ -43,13 +43,13 @@ test('kubectl apply -> operator -> coordinator pod -> worker pods -> MinIO -> Su
   await run(helm, ['--kubeconfig', cp.kubeconfig, 'install', 'kindling', join(ROOT, 'charts/kindling'), '--namespace', 'default', '--set', 'image.tag=dev', '--set', 'operator.replicas=2', '--set', 'logLevel=debug']);
   await kubectl(['create', 'secret', 'generic', 'minio-creds', `--from-literal=AWS_ACCESS_KEY_ID=${minio.accessKeyId}`, `--from-literal=AWS_SECRET_ACCESS_KEY=${minio.secretAccessKey}`]);
   const getJob = async (name: string): Promise<Obj> => JSON.parse(await kubectl(['get', 'kj', name, '-o', 'json']));
-  const jobYaml = (name: string, extra = '') => `apiVersion: kindling.dev/v1alpha1
+  const jobYaml = (name: string, extra = '', splitSize = 400_000) => `apiVersion: kindling.dev/v1alpha1
 kind: KindlingJob
 metadata: { name: ${name} }
 spec:
   analysis: price-sensitivity
   storage: { endpoint: "${minio.endpoint}", credentialsSecret: minio-creds }
-  input: { uri: "s3://kindling/events/", format: csv, splitSize: 400000 }
+  input: { uri: "s3://kindling/events/", format: csv, splitSize: ${splitSize} }
   output: { uri: "s3://kindling/results/${name}/" }
   shuffle: { partitions: 4 }
 ${extra}`;
@@ -134,38 +134,55 @@ ${extra}`;
   assert.equal(unschedulable.status.failure.reason, 'PodsNotStarting');
   assert.match(unschedulable.status.failure.message, /Unschedulable: 0\/1 nodes are available: 1 Insufficient cpu/);
 
-  // --- a coordinator that dies is recreated (bounded); its old workers are removed ------------
-  const stuckWorkers = '  workers: { replicas: 1, image: "registry.invalid/kindling:does-not-exist", startTimeoutSeconds: 3600 }\n';
-  await kubectl(['apply', '-f', '-'], jobYaml('phoenix', `${stuckWorkers}  coordinator: { maxRestarts: 1 }\n`));
-  const workerOf = async (run: string) =>
-    until(`a worker pod of run ${run}`, async () => {
-      const p: Obj = JSON.parse(await kubectl(['get', 'pods', '-l', `kindling.dev/job=phoenix,kindling.dev/role=worker,kindling.dev/run=${run}`, '-o', 'json']));
-      return p.items[0]?.metadata.name as string | undefined;
-    }, 60_000);
-  const runOf = async (attempts: number) =>
-    until(`phoenix running attempt ${attempts}`, async () => {
-      const j = await getJob('phoenix');
-      return j.status?.phase === 'Running' && j.status.coordinator?.attempts === attempts ? (j.status.runId as string) : undefined;
-    }, 60_000);
-  const run1 = await runOf(1);
-  await workerOf(run1);
+  // --- a coordinator killed mid-job: the operator recreates it, and the new one takes the run
+  //     over from its journal, without redoing the tasks that had succeeded -----------------------
+  await kubectl(['apply', '-f', '-'], jobYaml('phoenix', '  workers: { replicas: 1 }\n  coordinator: { maxRestarts: 1 }\n', 60_000));
+  const journaled = async () => (await s3.list('s3://kindling/results/phoenix/_temporary/')).filter((o) => /\/journal\/s0-p\d+\.json$/.test(o.uri)).length;
+  await until('phoenix to journal some map tasks', async () => ((await journaled()) >= 3 ? true : undefined), 120_000);
+  const runBefore = (await getJob('phoenix')).status.runId as string;
   await node.killPod('default', 'phoenix-coordinator-0');
-  const run2 = await runOf(2);
-  assert.notEqual(run2, run1);
-  await workerOf(run2);
-  await until('the first run\'s workers to be deleted', async () => {
-    const p: Obj = JSON.parse(await kubectl(['get', 'pods', '-l', `kindling.dev/job=phoenix,kindling.dev/run=${run1}`, '-o', 'json']));
-    return p.items.length === 0 ? true : undefined;
-  }, 60_000);
-  await node.killPod('default', 'phoenix-coordinator-1');
-  const lost = await until('phoenix to fail', async () => {
+  const phoenix = await until('phoenix to finish', async () => {
     const j = await getJob('phoenix');
+    return ['Succeeded', 'Failed'].includes(j.status?.phase) ? j : undefined;
+  }, 180_000);
+  assert.equal(phoenix.status.phase, 'Succeeded', JSON.stringify(phoenix.status.failure));
+  assert.equal(phoenix.status.coordinator.attempts, 2);
+  assert.equal(phoenix.status.runId, runBefore, 'the replacement finished the same run');
+  const takeover = (node.logs('default', 'phoenix-coordinator-1', 'kindling') ?? '').split('\n').filter((l) => l.includes('{')).map((l) => JSON.parse(l.slice(l.indexOf('{'))) as Obj);
+  const resumedLine = takeover.find((l) => l.msg === 'resuming the run from its journal');
+  assert.ok(resumedLine && resumedLine.restored >= 3, 'the new coordinator restored the journaled tasks');
+  const mapsAgain = takeover.filter((l) => l.msg === 'assigned').flatMap((l) => l.tasks as string[]).filter((id) => id.startsWith('0/'));
+  const totalMaps = phoenix.status.tasks.find((x: Obj) => x.stage === 'map').total as number;
+  assert.equal(mapsAgain.length, totalMaps - resumedLine.restored, 'no journaled map task ran again');
+  const phoenixOut = await downloadOutput(s3, 's3://kindling/results/phoenix/', 'bands', join(dir, 'dl-phoenix'));
+  assert.deepEqual((await compareWithOracle(c, 'price-sensitivity', files, phoenixOut, 'bands')).mismatches, []);
+
+  // --- ...at most spec.coordinator.maxRestarts times; the old coordinator's workers are removed --
+  const stuckWorkers = '  workers: { replicas: 1, image: "registry.invalid/kindling:does-not-exist", startTimeoutSeconds: 3600 }\n';
+  await kubectl(['apply', '-f', '-'], jobYaml('mortal', `${stuckWorkers}  coordinator: { maxRestarts: 1 }\n`));
+  const workerPods = async () => (JSON.parse(await kubectl(['get', 'pods', '-l', 'kindling.dev/job=mortal,kindling.dev/role=worker', '-o', 'json'])) as Obj).items.map((p: Obj) => p.metadata.name as string);
+  const attemptRunning = async (attempts: number) =>
+    until(`mortal running attempt ${attempts}`, async () => {
+      const j = await getJob('mortal');
+      return j.status?.phase === 'Running' && j.status.coordinator?.attempts === attempts ? true : undefined;
+    }, 60_000);
+  await attemptRunning(1);
+  const firstWorkers = await until('a worker pod of the first coordinator', async () => ((await workerPods()).length ? workerPods() : undefined), 60_000);
+  await node.killPod('default', 'mortal-coordinator-0');
+  await attemptRunning(2);
+  await until('the first coordinator\'s workers to be replaced', async () => {
+    const now = await workerPods();
+    return now.length > 0 && !now.some((p: string) => firstWorkers.includes(p)) ? true : undefined;
+  }, 60_000);
+  await node.killPod('default', 'mortal-coordinator-1');
+  const lost = await until('mortal to fail', async () => {
+    const j = await getJob('mortal');
     return j.status?.phase === 'Failed' ? j : undefined;
   }, 60_000);
   assert.equal(lost.status.failure.reason, 'CoordinatorLost');
-  assert.match(lost.status.failure.message, /pod phoenix-coordinator-1 exited with code 137.*started 2 time\(s\) \(spec\.coordinator\.maxRestarts 1\)/);
-  const phoenixEvents: Obj = JSON.parse(await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=phoenix', '-o', 'json']));
-  assert.deepEqual(phoenixEvents.items.map((e: Obj) => e.reason).sort(), ['CoordinatorCreated', 'CoordinatorLost', 'CoordinatorRestarted']);
+  assert.match(lost.status.failure.message, /pod mortal-coordinator-1 exited with code 137[^]*started 2 time\(s\) \(spec\.coordinator\.maxRestarts 1\)/);
+  const mortalEvents: Obj = JSON.parse(await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=mortal', '-o', 'json']));
+  assert.deepEqual(mortalEvents.items.map((e: Obj) => e.reason).sort(), ['CoordinatorCreated', 'CoordinatorLost', 'CoordinatorRestarted']);
 
   // --- ttlSecondsAfterFinished: a finished job's pods are deleted; the job and its status stay --
   await kubectl(['apply', '-f', '-'], jobYaml('brief', '  workers: { replicas: 1 }\n  ttlSecondsAfterFinished: 2\n'));

@@ -16,6 +16,8 @@ import { workerPod, type WorkerPodSettings } from './worker-pod.js';
 export interface KubernetesBackendOptions extends WorkerPodSettings {
   kube: Kube;
   log: Logger;
+  /** Which coordinator of the run this is (0, or n after n take-overs): part of pod names. */
+  epoch?: number;
   /** Overrides job.workers.startTimeoutSeconds (tests). */
   startTimeoutMs?: number;
   now?: () => number;
@@ -87,7 +89,7 @@ export class KubernetesBackend implements Backend {
 
   private async createOne(): Promise<void> {
     const l = this.launch!;
-    const name = names.workerPod(this.o.job.name, l.runId, this.next++);
+    const name = names.workerPod(this.o.job.name, l.runId, this.next++, this.o.epoch ?? 0);
     const pod = workerPod({ ...this.o, name, launch: l });
     this.pods.set(name, { name, reported: false, everRunning: false });
     try {
