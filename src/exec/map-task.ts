@@ -5,7 +5,7 @@ import { readCsvSplit, startsFile } from '../formats/csv/split-reader.js';
 import { LF } from '../formats/csv/scanner.js';
 import { neededColumns, type AggregateQuery } from '../plan/logical.js';
 import type { BadRecordExample, BadRecordPolicy, MapResult, MapTask } from '../plan/tasks.js';
-import { tooManyBadRecords } from '../plan/bad-records.js';
+import { firstBadRecord, tooManyBadRecords } from '../plan/bad-records.js';
 import { storeFor } from '../storage/index.js';
 import { Aggregator, type AggInput } from './aggregate.js';
 import { BatchDecoder, type BadRow } from './batch-decoder.js';
@@ -201,7 +201,7 @@ class BadRecords {
   }
 
   private example(b: Bad): BadRecordExample {
-    return { file: this.file, offset: b.offset, ...(this.lineKnown ? { line: b.line } : { splitLine: b.line }), reason: b.reason };
+    return { file: this.file, offset: b.offset, ...(this.lineKnown ? { line: b.line } : { splitLine: b.line }), reason: b.reason, ...(b.field ? { field: b.field } : {}) };
   }
 
   private reject(buf: Uint8Array, b: Bad): string {
@@ -229,10 +229,8 @@ class BadRecords {
   }
 
   private firstError(b: Bad): KindlingError {
-    return new KindlingError('INPUT_BAD_RECORD', b.text === undefined ? b.reason : `bad record: ${b.reason}: ${JSON.stringify(b.text.slice(0, 120))}`, {
-      place: { file: this.file, ...(this.lineKnown ? { line: b.line } : {}), offset: b.offset, ...(b.field ? { field: b.field } : {}) },
-      hint: 'fix or remove the record, or set spec.input.onBadRecord: skip (or quarantine) to drop bad records',
-    });
+    const e = firstBadRecord(this.example(b));
+    return b.text === undefined ? e : new KindlingError(e.code, `${e.message}: ${JSON.stringify(b.text.slice(0, 120))}`, { place: e.place, hint: e.hint });
   }
 }
 

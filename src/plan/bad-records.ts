@@ -3,7 +3,9 @@
  * gets, the job-wide limit check the coordinator runs on the map results, and the error with the
  * first examples.
  *
- *  - fail (default): the first bad record fails its task, and so the job (not retried).
+ *  - fail (default): the first bad record fails the job: its task at once when the split starts
+ *    its file, else the coordinator once the split's start is confirmed (it could still be
+ *    read again from a corrected start).
  *  - skip: bad records are dropped and counted (MapResult.rejectedRows, the manifest's
  *    counters.rejectedRows).
  *  - quarantine: as skip, and each attempt writes its bad records as JSON Lines under the run's
@@ -24,16 +26,26 @@ export const REJECTS_DIR = '_rejects';
 /** The policy of map task `partition`; `attemptTag` names the attempt ("-a0", "-a1-e2"). */
 export function badRecordPolicy(plan: PhysicalPlan, partition: number, attemptTag: string): BadRecordPolicy | undefined {
   const input = plan.job.input;
-  if (input.onBadRecord === 'fail') return undefined;
   const store = storeFor(plan.stagingUri);
   // Only a split that starts its file is sure of its records; another one may be run again from a
-  // corrected start (see Scheduler.checkSplitsMeet), so its count alone decides nothing.
+  // corrected start (see Scheduler.checkSplitsMeet), so its count alone decides nothing. With
+  // `fail`, such a split only reports its bad records, and the coordinator fails the job once
+  // the split's start is confirmed.
   const sure = startsFile(plan.splits[partition]);
+  if (input.onBadRecord === 'fail') return sure ? undefined : { onBadRecord: 'skip' };
   return {
     onBadRecord: input.onBadRecord,
     ...(input.maxBadRecords?.count !== undefined && sure ? { maxCount: input.maxBadRecords.count } : {}),
     ...(input.onBadRecord === 'quarantine' ? { rejectsUri: store.join(plan.stagingUri, REJECTS_DIR, `part-${pad5(partition)}${attemptTag}.jsonl`) } : {}),
   };
+}
+
+/** onBadRecord fail: the error for the first bad record. */
+export function firstBadRecord(e: BadRecordExample): KindlingError {
+  return new KindlingError('INPUT_BAD_RECORD', e.field ? e.reason : `bad record: ${e.reason}`, {
+    place: { file: e.file, ...(e.line !== undefined ? { line: e.line } : {}), offset: e.offset, ...(e.field ? { field: e.field } : {}) },
+    hint: 'fix or remove the record, or set spec.input.onBadRecord: skip (or quarantine) to drop bad records',
+  });
 }
 
 /** The error for bad records over the limit, naming the first examples (file, line, offset, reason). */
@@ -52,8 +64,9 @@ export function tooManyBadRecords(what: string, examples: BadRecordExample[]): K
  * bad records until then are not real.
  */
 export function checkBadRecordLimit(job: Job, splits: CsvSplit[], maps: (MapResult | undefined)[]): KindlingError | undefined {
-  const limit = job.input.maxBadRecords;
-  if (job.input.onBadRecord === 'fail' || !limit) return undefined;
+  const fail = job.input.onBadRecord === 'fail';
+  const limit = fail ? { count: 0, spec: 0 } : job.input.maxBadRecords;
+  if (!limit) return undefined;
   let rejected = 0;
   let read = 0;
   let done = true;
@@ -79,6 +92,7 @@ export function checkBadRecordLimit(job: Job, splits: CsvSplit[], maps: (MapResu
   }
   const spec = `spec.input.maxBadRecords: ${JSON.stringify(limit.spec)}`;
   if (limit.count !== undefined && rejected > limit.count) {
+    if (fail) return firstBadRecord(examples[0]);
     return tooManyBadRecords(`${rejected}${done ? '' : ' or more'}, over ${spec}`, examples);
   }
   if (limit.fraction !== undefined && done && rejected > limit.fraction * read) {

@@ -38,6 +38,8 @@ export interface BadRecordExample {
   line?: number;
   /** Else the line counted from the split's first record (line 1). */
   splitLine?: number;
+  /** The column, for a bad value. */
+  field?: string;
   reason: string;
 }
 

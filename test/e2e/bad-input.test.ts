@@ -175,6 +175,16 @@ test('onBadRecord fail (the default): the first bad record fails the job with fi
     return true;
   });
   nothingCommitted(o);
+  // in a later split: its task reports the record, the coordinator fails the job once the split's
+  // start is confirmed, with the line in the file
+  await assert.rejects(run(job('price-sensitivity', common.file, o, { input: { splitSize: 150_000 } })), (e: unknown) => {
+    assert.ok(e instanceof KindlingError, String(e));
+    const b = common.bad[0];
+    assert.ok(b.offset > 150_000);
+    assert.equal(e.describe().split('; ')[0], `bad record: expected 9 fields, found 2 (${common.file}, line ${b.line}, byte ${b.offset})`);
+    return true;
+  });
+  nothingCommitted(o);
 });
 
 test('maxBadRecords: a count or a fraction over the limit fails the job with the first examples; at the limit it passes', async () => {
