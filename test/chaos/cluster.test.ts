@@ -13,21 +13,18 @@
  * Without the tools: FAILS in CI, skips elsewhere.
  */
 import { test } from 'node:test';
+import { startKindlingCluster } from '../helpers/kindling-cluster.js';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { generateEvents } from '../../src/gen/generate.js';
 import { runLocal } from '../../src/cli/run.js';
 import { duck } from '../helpers/oracle.js';
-import { TABLES, job, tempDir } from '../helpers/jobs.js';
-import { startOrSkip, until, run } from '../helpers/k8s.js';
+import { TABLES, job } from '../helpers/jobs.js';
+import { until } from '../helpers/k8s.js';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { s3Client, startMinio } from '../helpers/minio.js';
-import { downloadOutput, minioStore, upload } from '../helpers/s3.js';
-import { startTestNode } from '../helpers/test-node.js';
+import { s3Client } from '../helpers/minio.js';
+import { downloadOutput } from '../helpers/s3.js';
 import { PARTITIONS, checkRows, counts, logLines, outputRows, summary, tally } from './chaos.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
@@ -41,22 +38,10 @@ const JOBS = [
 
 test('cluster chaos: workers killed (all at once, and before reporting), a lost map output, a straggler: the jobs succeed with exact output', { timeout: 300_000 }, async (t) => {
   const started = Date.now();
-  const cluster = await startOrSkip(t);
-  if (!cluster) return;
-  const { kubectlRun: kubectl, cp, k8s } = cluster;
-  const minio = await startMinio();
-  if (!minio) throw new Error('MinIO is required (node scripts/services.mjs build)');
-  t.after(() => minio.dispose());
-  const dir = tempDir('kindling-chaos-cluster-');
-  const s3 = await minioStore(minio, ['kindling']);
+  const k = await startKindlingCluster(t, { rows: 40_000, files: 2, seed: 29, dirPrefix: 'kindling-chaos-cluster-' });
+  if (!k) return;
+  const { kubectlRun: kubectl, minio, s3, node, dir, files } = k;
   const client = s3Client(minio);
-  const files = (await generateEvents({ rows: 40_000, files: 2, seed: 29, out: join(dir, 'events'), gzip: false })).files.map((f) => f.uri);
-  await upload(s3, files, 's3://kindling/events/');
-
-  const node = await startTestNode({ kubeconfig: cp.kubeconfig, cpu: '32', memory: '64Gi', log: (m) => t.diagnostic(m) });
-  t.after(() => node.stop());
-  await run(k8s.findK8sTools()!.helm, ['--kubeconfig', cp.kubeconfig, 'install', 'kindling', join(ROOT, 'charts/kindling'), '--namespace', 'default', '--set', 'image.tag=dev']);
-  await kubectl(['create', 'secret', 'generic', 'minio-creds', `--from-literal=AWS_ACCESS_KEY_ID=${minio.accessKeyId}`, `--from-literal=AWS_SECRET_ACCESS_KEY=${minio.secretAccessKey}`]);
   // The fault-free reference, from the same files on local disk (before the jobs: it would slow them).
   const c = await duck();
   const reference = new Map<string, string[]>();

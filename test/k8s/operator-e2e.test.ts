@@ -5,17 +5,14 @@
 // output compared with DuckDB. Also: pods that cannot start fail the job with the reason, and
 // deleting a running job removes every pod. Without the tools: FAILS in CI, skips elsewhere.
 import { test } from 'node:test';
+import { startKindlingCluster } from '../helpers/kindling-cluster.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateEvents } from '../../src/gen/generate.js';
 import { compareWithOracle, duck } from '../helpers/oracle.js';
-import { tempDir } from '../helpers/jobs.js';
-import { startOrSkip, until, run } from '../helpers/k8s.js';
-import { startMinio } from '../helpers/minio.js';
-import { downloadOutput, minioStore, upload } from '../helpers/s3.js';
-import { startTestNode } from '../helpers/test-node.js';
+import { until } from '../helpers/k8s.js';
+import { downloadOutput } from '../helpers/s3.js';
 import { Kube } from '../../src/k8s/client.js';
 import { paths } from '../../src/k8s/names.js';
 import { Snapshot } from '../../src/k8s/snapshot.js';
@@ -26,22 +23,9 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 type Obj = Record<string, any>;
 
 test('kubectl apply -> operator -> coordinator pod -> worker pods -> MinIO -> Succeeded, equal to DuckDB', { timeout: 600_000 }, async (t) => {
-  const cluster = await startOrSkip(t);
-  if (!cluster) return;
-  const { kubectlRun: kubectl, cp, k8s } = cluster;
-  const minio = await startMinio();
-  if (!minio) throw new Error('MinIO is required (node scripts/services.mjs build)');
-  t.after(() => minio.dispose());
-  const dir = tempDir();
-  const s3 = await minioStore(minio, ['kindling']);
-  const files = (await generateEvents({ rows: 60_000, files: 2, seed: 7, out: join(dir, 'events'), gzip: false })).files.map((f) => f.uri);
-  await upload(s3, files, 's3://kindling/events/');
-
-  const node = await startTestNode({ kubeconfig: cp.kubeconfig, cpu: '32', memory: '64Gi', log: (m) => t.diagnostic(m) });
-  t.after(() => node.stop());
-  const helm = k8s.findK8sTools()!.helm;
-  await run(helm, ['--kubeconfig', cp.kubeconfig, 'install', 'kindling', join(ROOT, 'charts/kindling'), '--namespace', 'default', '--set', 'image.tag=dev', '--set', 'operator.replicas=2', '--set', 'logLevel=debug']);
-  await kubectl(['create', 'secret', 'generic', 'minio-creds', `--from-literal=AWS_ACCESS_KEY_ID=${minio.accessKeyId}`, `--from-literal=AWS_SECRET_ACCESS_KEY=${minio.secretAccessKey}`]);
+  const k = await startKindlingCluster(t, { rows: 60_000, files: 2, seed: 7, helmSet: ['operator.replicas=2', 'logLevel=debug'] });
+  if (!k) return;
+  const { kubectlRun: kubectl, cp, minio, s3, node, dir, files } = k;
   const getJob = async (name: string): Promise<Obj> => JSON.parse(await kubectl(['get', 'kj', name, '-o', 'json']));
   const jobYaml = (name: string, extra = '', splitSize = 400_000) => `apiVersion: kindling.dev/v1alpha1
 kind: KindlingJob

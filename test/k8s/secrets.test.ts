@@ -15,6 +15,7 @@
 //
 // Without the tools: FAILS in CI, skips elsewhere.
 import { test } from 'node:test';
+import { startKindlingCluster } from '../helpers/kindling-cluster.js';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -22,12 +23,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { generateEvents } from '../../src/gen/generate.js';
-import { tempDir } from '../helpers/jobs.js';
-import { run, startOrSkip, until } from '../helpers/k8s.js';
-import { startMinio } from '../helpers/minio.js';
-import { minioStore, upload } from '../helpers/s3.js';
-import { startTestNode } from '../helpers/test-node.js';
+import { until } from '../helpers/k8s.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -68,23 +64,11 @@ function hardeningProblems(pod: Obj): string[] {
 
 test('a cluster run: stored pods hardened, a NetworkPolicy per job, and no secret value in logs, events, status, objects, output or CLI', { timeout: 180_000 }, async (t) => {
   const started = Date.now();
-  const cluster = await startOrSkip(t);
-  if (!cluster) return;
-  const { kubectlRun: kubectl, cp, k8s } = cluster;
-  const minio = await startMinio();
-  if (!minio) throw new Error('MinIO is required (node scripts/services.mjs build)');
-  t.after(() => minio.dispose());
-  const dir = tempDir();
-  const s3 = await minioStore(minio, ['kindling']);
-  const files = (await generateEvents({ rows: 4_000, files: 1, seed: 11, out: join(dir, 'events'), gzip: false })).files.map((f) => f.uri);
-  await upload(s3, files, 's3://kindling/events/');
-
-  const node = await startTestNode({ kubeconfig: cp.kubeconfig, cpu: '32', memory: '64Gi', log: (m) => t.diagnostic(m) });
-  t.after(() => node.stop());
   // Debug logging everywhere: the most a leak could show.
-  await run(k8s.findK8sTools()!.helm, ['--kubeconfig', cp.kubeconfig, 'install', 'kindling', join(ROOT, 'charts/kindling'), '--namespace', 'default', '--set', 'image.tag=dev', '--set', 'logLevel=debug']);
+  const k = await startKindlingCluster(t, { rows: 4_000, files: 1, seed: 11, helmSet: ['logLevel=debug'] });
+  if (!k) return;
+  const { kubectlRun: kubectl, cp, minio, s3, node } = k;
   const wrongSecret = `wrong-${randomBytes(12).toString('hex')}`;
-  await kubectl(['create', 'secret', 'generic', 'minio-creds', `--from-literal=AWS_ACCESS_KEY_ID=${minio.accessKeyId}`, `--from-literal=AWS_SECRET_ACCESS_KEY=${minio.secretAccessKey}`]);
   await kubectl(['create', 'secret', 'generic', 'bad-creds', `--from-literal=AWS_ACCESS_KEY_ID=${minio.accessKeyId}`, `--from-literal=AWS_SECRET_ACCESS_KEY=${wrongSecret}`]);
   const jobYaml = (name: string, secret: string) => `apiVersion: kindling.dev/v1alpha1
 kind: KindlingJob
