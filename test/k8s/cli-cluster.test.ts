@@ -332,14 +332,10 @@ test('kindling submit / status / logs against a real API server (no operator: th
 });
 
 /** A pod with the coordinator's labels, run by the test node (a kubelet stand-in that serves containerLogs). */
-async function logsFromPod(t: { skip(m: string): void; after(fn: () => Promise<void>): void }, cluster: Cluster, env: Record<string, string>, dir: string, check: (r: Run) => Run): Promise<void> {
+async function logsFromPod(t: { after(fn: () => Promise<void>): void }, cluster: Cluster, env: Record<string, string>, dir: string, check: (r: Run) => Run): Promise<void> {
   const { startTestNode } = await import('../helpers/test-node.js');
   const node = await startTestNode({ kubeconfig: cluster.cp.kubeconfig });
   t.after(() => node.stop());
-  if (typeof (node as { logs?: unknown }).logs !== 'function') {
-    t.skip('this test node does not serve container logs yet');
-    return;
-  }
   const k = cluster.kubectlRun;
   await until('the default service account', async () => ((await k(['get', 'serviceaccount', 'default', '-o', 'name'])).trim() ? true : undefined), 60_000);
   const script = [
