@@ -4,16 +4,8 @@
  * where each starts, and whether its shape is bad (field count, quotes).
  */
 
-/** mulberry32: a small seeded PRNG returning [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the seeded PRNG the CSV tests use. */
+export { rng } from '../formats/csv/helpers.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
