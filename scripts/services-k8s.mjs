@@ -7,14 +7,11 @@
 //     processes (test/helpers/test-node.ts).
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 
 import { K8S_VERSION, findK8sTools, findKubectl, missingK8sTools } from './k8s-build.mjs';
-import { isAlive, logTail, stopPid } from './services.mjs';
+import { REPO_ROOT, STATE_DIR, isAlive, logTail, stopPid } from './services.mjs';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const STATE_DIR = join(REPO_ROOT, '.kindling');
 const KUBECONFIG = join(STATE_DIR, 'kubeconfig');
 const K8S_STATE = join(STATE_DIR, 'k8s.json');
 const NODE_PID = join(STATE_DIR, 'test-node.pid');

@@ -30,8 +30,9 @@ export const MINIO_VERSION = 'v0.0.0-20260212201848-7aac2a2c5b7c';
 /** MinIO's default region, and the one services.env and the test fixture announce. */
 export const MINIO_REGION = 'us-east-1';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const STATE_DIR = join(REPO_ROOT, '.kindling');
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** Where services keep their pids, logs, data and services.env. */
+export const STATE_DIR = join(REPO_ROOT, '.kindling');
 const PID_FILE = join(STATE_DIR, 'minio.pid');
 const ENV_FILE = join(STATE_DIR, 'services.env');
 const LOG_FILE = join(STATE_DIR, 'minio.log');

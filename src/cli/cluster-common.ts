@@ -10,7 +10,7 @@ import { delimiter, join } from 'node:path';
 import type { Command } from 'commander';
 import { KindlingError } from '../common/errors.js';
 import type { Kube, Obj } from '../k8s/client.js';
-import type { Condition, JobStatus, StageTasks } from '../k8s/job-status.js';
+import { isTerminal, type Condition, type JobStatus, type Phase, type StageTasks } from '../k8s/job-status.js';
 import { count, duration, table } from './format.js';
 
 export interface ClusterFlags {
@@ -27,7 +27,8 @@ export function clusterOptions(cmd: Command, namespaceDefault = "the kubeconfig 
 /** `kindlingjob ns/name`, as every message names a job. */
 export const jobRef = (ns: string, name: string): string => `kindlingjob ${ns}/${name}`;
 
-export const isTerminalPhase = (phase: string | undefined): boolean => phase === 'Succeeded' || phase === 'Failed';
+/** Succeeded or Failed (job-status.ts's isTerminal, for a phase read as a plain string). */
+export const isTerminalPhase = (phase: string | undefined): boolean => isTerminal(phase as Phase | undefined);
 
 // ------------------------------------------------------------------------------------ connecting
 

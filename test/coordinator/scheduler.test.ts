@@ -2,29 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Scheduler } from '../../src/coordinator/scheduler.js';
 import { computeSplits, type PhysicalPlan } from '../../src/plan/physical.js';
-import { loadJob } from '../../src/spec/load.js';
-import { analyses } from '../../src/analyses/index.js';
+import { testPlan } from '../helpers/plans.js';
 import type { MapResult, ReduceResult } from '../../src/plan/tasks.js';
 
-function plan(maxTaskAttempts = 3): PhysicalPlan {
-  const job = loadJob(`apiVersion: kindling.dev/v1alpha1
-kind: KindlingJob
-metadata: { name: t }
-spec:
-  analysis: engagement
-  input: { uri: in/, format: csv }
-  output: { uri: out/ }
-  shuffle: { partitions: 2 }
-  maxTaskAttempts: ${maxTaskAttempts}
-`);
-  const files = [{ uri: 'in/a.csv', size: 300, etag: 'x' }];
-  const splits = computeSplits(files, 100, true);
-  return {
-    runId: 'run', job, query: analyses.engagement.plan({} as never), files, splits,
-    stages: [{ id: 0, kind: 'map', tasks: splits.length }, { id: 1, kind: 'reduce', tasks: 2 }],
-    shuffleUri: 'out/_shuffle/run', stagingUri: 'out/_temporary/run', inputBytes: 300,
-  };
-}
+const plan = (maxTaskAttempts = 3): PhysicalPlan => testPlan({ maps: 3, maxTaskAttempts });
 
 const mapResult = (i: number): MapResult => ({
   kind: 'map', dataUri: `m${i}.data`, indexUri: `m${i}.index.json`, offsets: [0, 10, 20], shuffleBytes: 20,

@@ -8,33 +8,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Scheduler } from '../../src/coordinator/scheduler.js';
 import { fail, initialTask, invalidate, lose, speculate, start, succeed, type TaskState } from '../../src/coordinator/task-state.js';
-import { computeSplits, type PhysicalPlan } from '../../src/plan/physical.js';
-import { loadJob } from '../../src/spec/load.js';
-import { analyses } from '../../src/analyses/index.js';
+import { testPlan } from '../helpers/plans.js';
 import type { MapResult, ReduceResult, Task, TaskId } from '../../src/plan/tasks.js';
 import type { SerializedError } from '../../src/common/errors.js';
 
-function plan(o: { maps?: number; partitions?: number; maxTaskAttempts?: number; speculation?: boolean } = {}): PhysicalPlan {
-  const maps = o.maps ?? 4;
-  const job = loadJob(`apiVersion: kindling.dev/v1alpha1
-kind: KindlingJob
-metadata: { name: t }
-spec:
-  analysis: engagement
-  input: { uri: in/, format: csv }
-  output: { uri: out/ }
-  shuffle: { partitions: ${o.partitions ?? 2} }
-  maxTaskAttempts: ${o.maxTaskAttempts ?? 4}
-  speculation: ${o.speculation ?? true}
-`);
-  const files = [{ uri: 'in/a.csv', size: maps * 100, etag: 'x' }];
-  const splits = computeSplits(files, 100, true);
-  return {
-    runId: 'run', job, query: analyses.engagement.plan({} as never), files, splits,
-    stages: [{ id: 0, kind: 'map', tasks: splits.length }, { id: 1, kind: 'reduce', tasks: o.partitions ?? 2 }],
-    shuffleUri: 'out/_shuffle/run', stagingUri: 'out/_temporary/run', inputBytes: maps * 100,
-  };
-}
+const plan = testPlan;
 
 const mapResult = (t: Task): MapResult => ({
   kind: 'map', dataUri: `${(t as { shuffleBase: string }).shuffleBase}.data`, indexUri: `${(t as { shuffleBase: string }).shuffleBase}.index.json`,
