@@ -12,8 +12,9 @@ import { ByteDictionary } from '../src/formats/csv/dictionary.js';
 import { decodeDecimal, decodeInt } from '../src/formats/csv/decode.js';
 import { readCsvSplit } from '../src/formats/csv/split-reader.js';
 import { LocalStore } from '../src/storage/local.js';
+import { REAL_OCT } from '../test/helpers/fixtures.js';
 
-const SRC = '/work/shared/data/real/rees46_multicategory_2019-Oct_head17434.csv';
+const SRC = REAL_OCT;
 const targetMB = Number(process.argv[2] ?? 256);
 
 const raw = readFileSync(SRC);

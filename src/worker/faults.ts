@@ -11,9 +11,12 @@
  *   slow:<stage>:<p>[:<attempt>]:<ms>                       the task sleeps ms first (a straggler)
  *   lose-shuffle:map:<p>[:<attempt>]                        map p's shuffle data is deleted once it was
  *                                                           reported, when a reduce task is about to read it
+ *   hold:<stage>:<p>[:<attempt>]:<file>                     the task waits until the file exists (a barrier:
+ *                                                           the test decides when the task goes on); an
+ *                                                           absolute path
  *   stage = map | reduce; attempt = a number or * (every attempt), default 0.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { KindlingError } from '../common/errors.js';
 import { pino } from 'pino';
 import type { Task } from '../plan/tasks.js';
@@ -21,7 +24,7 @@ import { storeFor } from '../storage/index.js';
 
 export const FAULTS_ENV = 'KINDLING_FAULTS';
 
-export type FaultAction = 'kill' | 'kill-all' | 'fail' | 'slow' | 'lose-shuffle';
+export type FaultAction = 'kill' | 'kill-all' | 'fail' | 'slow' | 'lose-shuffle' | 'hold';
 
 export interface Fault {
   text: string;
@@ -34,12 +37,14 @@ export interface Fault {
   point: 'start' | 'before-result';
   /** slow: how long. */
   ms: number;
+  /** hold: the file whose existence lets the task go on. */
+  file?: string;
 }
 
-const ACTIONS: FaultAction[] = ['kill', 'kill-all', 'fail', 'slow', 'lose-shuffle'];
+const ACTIONS: FaultAction[] = ['kill', 'kill-all', 'fail', 'slow', 'lose-shuffle', 'hold'];
 const GRAMMAR =
   'kill|kill-all:<map|reduce>:<partition>[:<attempt|*>][:start|before-result], fail:<stage>:<partition>[:<attempt|*>], ' +
-  'slow:<stage>:<partition>[:<attempt|*>]:<ms>, lose-shuffle:map:<partition>[:<attempt|*>]';
+  'slow:<stage>:<partition>[:<attempt|*>]:<ms>, lose-shuffle:map:<partition>[:<attempt|*>], hold:<stage>:<partition>[:<attempt|*>]:<absolute file>';
 
 const isNat = (s: string | undefined) => s !== undefined && /^\d+$/.test(s);
 const isAttempt = (s: string | undefined) => s === '*' || isNat(s);
@@ -57,7 +62,7 @@ function parseOne(text: string): Fault {
   if (stage !== 'map' && stage !== 'reduce') throw bad('the stage must be map or reduce');
   if (!isNat(p)) throw bad('the partition must be a number');
   const f: Fault = { text, action: action as FaultAction, stage, partition: Number(p), attempt: 0, point: 'start', ms: 0 };
-  if (isAttempt(rest[0]) && !(action === 'slow' && rest.length === 1)) {
+  if (isAttempt(rest[0]) && !((action === 'slow' || action === 'hold') && rest.length === 1)) {
     const a = rest.shift()!;
     f.attempt = a === '*' ? '*' : Number(a);
   }
@@ -69,6 +74,10 @@ function parseOne(text: string): Fault {
     const ms = rest.shift();
     if (!isNat(ms)) throw bad('slow needs a duration in ms');
     f.ms = Number(ms);
+  } else if (action === 'hold') {
+    const file = rest.splice(0).join(':');
+    if (!file.startsWith('/')) throw bad('hold needs an absolute file path');
+    f.file = file;
   } else if (action === 'lose-shuffle' && stage !== 'map') throw bad('only map output can be lost');
   if (rest.length) throw bad(`unexpected "${rest.join(':')}"`);
   return f;
@@ -98,7 +107,7 @@ function announce(f: Fault, task: Task, extra: Record<string, unknown> = {}): vo
   logger.warn({ fault: f.text, task: `${task.stage}/${task.partition}/${task.attempt}`, ...extra }, 'fault injected');
 }
 
-/** Before a task runs: lose-shuffle (reduce tasks), slow, fail, kill at start. */
+/** Before a task runs: lose-shuffle (reduce tasks), slow, hold, fail, kill at start. */
 export async function atStart(task: Task): Promise<void> {
   const fs = faults();
   if (fs.length === 0) return;
@@ -117,6 +126,9 @@ export async function atStart(task: Task): Promise<void> {
     if (f.action === 'slow') {
       announce(f, task);
       await new Promise((r) => setTimeout(r, f.ms));
+    } else if (f.action === 'hold') {
+      announce(f, task);
+      while (!existsSync(f.file!)) await new Promise((r) => setTimeout(r, 50));
     } else if (f.action === 'fail') {
       announce(f, task);
       throw new KindlingError('TASK_FAILED', `injected fault ${f.text} (${FAULTS_ENV})`, { retryable: true });

@@ -6,11 +6,7 @@ import { resolveJob, type Job } from '../../src/spec/load.js';
 import { runLocal } from '../../src/cli/run.js';
 import type { Manifest } from '../../src/coordinator/commit.js';
 
-/** The real samples in shared/ beside the checkout (dist/test/helpers -> ../../../../shared). */
-export const REAL = fileURLToPath(new URL('../../../../shared/data/real/', import.meta.url));
-export const REAL_OCT = join(REAL, 'rees46_multicategory_2019-Oct_head17434.csv');
-export const REAL_NOV = join(REAL, 'rees46_multicategory_2019-Nov_sample120.csv');
-export const REAL_COSMETICS = join(REAL, 'cosmetics_shop_2019-Oct-Nov_sample270.csv');
+export { REAL, REAL_COSMETICS, REAL_NOV, REAL_OCT } from './fixtures.js';
 
 export function tempDir(prefix = 'kindling-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

@@ -21,6 +21,8 @@ test('the grammar: action, stage, partition, attempt (default 0, * for every one
   assert.deepEqual(pick('slow:map:0:2500'), [{ action: 'slow', stage: 'map', partition: 0, attempt: 0, point: 'start', ms: 2500 }], 'one number after the partition is the duration');
   assert.deepEqual(pick('lose-shuffle:map:2'), [{ action: 'lose-shuffle', stage: 'map', partition: 2, attempt: 0, point: 'start', ms: 0 }]);
   assert.deepEqual(pick('lose-shuffle:map:2:*'), [{ action: 'lose-shuffle', stage: 'map', partition: 2, attempt: '*', point: 'start', ms: 0 }]);
+  assert.deepEqual(parseFaults('hold:map:0:/tmp/gate').map((f) => [f.action, f.partition, f.attempt, f.file]), [['hold', 0, 0, '/tmp/gate']]);
+  assert.deepEqual(parseFaults('hold:reduce:1:*:/tmp/a:b').map((f) => [f.action, f.stage, f.attempt, f.file]), [['hold', 'reduce', '*', '/tmp/a:b']], 'the file is the rest, colons included');
 });
 
 test('a bad entry is a USAGE error naming it and the grammar; faultsEnv passes on only a valid value', () => {
@@ -31,6 +33,8 @@ test('a bad entry is a USAGE error naming it and the grammar; faultsEnv passes o
     ['kill:map:1:later', /the point must be start or before-result/],
     ['slow:map:1', /slow needs a duration in ms/],
     ['lose-shuffle:reduce:1', /only map output can be lost/],
+    ['hold:map:1', /hold needs an absolute file path/],
+    ['hold:map:1:0:gate', /hold needs an absolute file path/],
     ['fail:map:1:0:9', /unexpected "9"/],
   ] as const) {
     assert.throws(() => parseFaults(`kill:map:0,${bad}`), (e: Error & { code?: string }) => {

@@ -6,8 +6,9 @@ import { decodeBigInt, decodeDecimal, decodeFloat, decodeInt, decodeTimestamp } 
 import { KindlingError } from '../../../src/common/errors.js';
 import type { RecordBatch } from '../../../src/formats/csv/types.js';
 import { enc, rng } from './helpers.js';
+import { REAL_OCT } from '../../helpers/fixtures.js';
 
-const REAL = '/work/shared/data/real/rees46_multicategory_2019-Oct_head17434.csv';
+const REAL = REAL_OCT;
 
 /** A batch of one projected column from one value per line (values may be quoted CSV text). */
 function column(values: string[], baseOffset = 0): RecordBatch {

@@ -5,8 +5,9 @@ import { storeFor } from '../../../src/storage/index.js';
 import { readCsvSplit, type CsvSplit } from '../../../src/formats/csv/split-reader.js';
 import { ByteDictionary } from '../../../src/formats/csv/dictionary.js';
 import { decodeBigInt, decodeDecimal, decodeInt, decodeTimestamp } from '../../../src/formats/csv/decode.js';
+import { REAL_OCT } from '../../helpers/fixtures.js';
 
-const REAL = '/work/shared/data/real/rees46_multicategory_2019-Oct_head17434.csv';
+const REAL = REAL_OCT;
 const HEADER = ['event_time', 'event_type', 'product_id', 'category_id', 'category_code', 'brand', 'price', 'user_id', 'user_session'];
 
 interface Decoded {
