@@ -26,7 +26,7 @@ async function helmOrSkip(t: TestContext): Promise<string | undefined> {
   const { findHelm } = (await import(pathToFileURL(RENDER).href)) as { findHelm(): string | undefined };
   const helm = findHelm();
   if (helm) return helm;
-  const what = 'helm is not built; run `node scripts/k8s.mjs build` (or set HELM)';
+  const what = 'helm is not built; `npm test` builds it when Go is on PATH (or `node scripts/provision.mjs k8s`; or set HELM)';
   if (process.env.CI) throw new Error(`CI must provide helm: ${what}`);
   t.skip(what);
   return undefined;

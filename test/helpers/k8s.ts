@@ -88,7 +88,7 @@ export async function startOrSkip(t: { skip(msg: string): void; after(fn: () => 
   const kubectl = k8s.findKubectl();
   if (!tools || !kubectl) {
     const what = [
-      ...(tools ? [] : [`the Kubernetes ${k8s.K8S_VERSION} tools are not built (missing ${k8s.missingK8sTools().join(', ')}); run \`node scripts/k8s.mjs build\``]),
+      ...(tools ? [] : [`the Kubernetes ${k8s.K8S_VERSION} tools are not built (missing ${k8s.missingK8sTools().join(', ')}); \`npm test\` builds them when Go is on PATH (or \`node scripts/provision.mjs k8s\`)`]),
       ...(kubectl ? [] : ['kubectl is not on PATH (or $KUBECTL)']),
     ].join('; ');
     if (process.env.CI) throw new Error(`CI must provide the Kubernetes control plane tools: ${what}`);

@@ -177,7 +177,7 @@ export async function startMinio(): Promise<Minio | undefined> {
 }
 
 /** Why startMinio() returned undefined, for `t.skip(...)` outside CI. */
-export const MINIO_SKIP_REASON = 'MinIO is not built; run `node scripts/services.mjs build` (one-time, a few minutes) to run this test';
+export const MINIO_SKIP_REASON = 'MinIO is not built; `npm test` builds it when Go is on PATH (or `node scripts/provision.mjs minio`, a few minutes once)';
 
 /** An S3 client for m (path-style, as MinIO needs without wildcard DNS). */
 export function s3Client(m: Minio): S3Client {
