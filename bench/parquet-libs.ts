@@ -23,7 +23,7 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import * as zlib from 'node:zlib';
-import type { Compression, OutColumn, OutTable } from '../src/exec/table.js';
+import type { Compression, OutColumn, OutTable } from '../src/types/table.js';
 
 const CODECS: Compression[] = ['zstd', 'snappy', 'gzip', 'none'];
 const UPPER: Record<Compression, 'ZSTD' | 'SNAPPY' | 'GZIP' | 'UNCOMPRESSED'> = { zstd: 'ZSTD', snappy: 'SNAPPY', gzip: 'GZIP', none: 'UNCOMPRESSED' };

@@ -25,7 +25,7 @@
  * the largest table written and is not returned to the OS while the process lives.
  */
 import type { Data, DataType, Field, Utf8 } from 'apache-arrow';
-import type { Compression, OutColumn, OutTable } from '../exec/table.js';
+import type { Compression, OutColumn, OutTable } from '../types/table.js';
 import { KindlingError } from '../common/errors.js';
 import { createRequire } from 'node:module';
 

@@ -6,7 +6,7 @@
  * of them, split into a map stage (scan..partial aggregate) and a reduce stage (the rest),
  * cut at the shuffle on `partitionBy`.
  */
-import type { OutType } from '../exec/table.js';
+import type { OutType } from '../types/table.js';
 
 export type ColType = 'string' | 'int64' | 'decimal' | 'float64' | 'timestamp';
 

@@ -4,7 +4,7 @@
  * <run>-s<stage>-p<partition>-a<attempt>.
  */
 import type { CsvSplit } from '../formats/csv/split-reader.js';
-import type { Compression } from '../exec/table.js';
+import type { Compression } from '../types/table.js';
 import type { AggregateQuery } from './logical.js';
 import type { IoStats } from '../storage/stats.js';
 

@@ -3,7 +3,7 @@ import { parse as parseYaml, parseDocument } from 'yaml';
 import { KindlingError } from '../common/errors.js';
 import { BAD_RECORD_POLICIES, JobSchema, type Analysis, type JobDocument, type PodSettings } from './schema.js';
 import { validateAgainst, type SpecIssue } from './validate.js';
-import type { Compression } from '../exec/table.js';
+import type { Compression } from '../types/table.js';
 
 export type BadRecordPolicyName = (typeof BAD_RECORD_POLICIES)[number];
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { encodeParquet, initParquet } from '../../src/formats/parquet.js';
-import type { Compression, OutColumn, OutTable } from '../../src/exec/table.js';
+import type { Compression, OutColumn, OutTable } from '../../src/types/table.js';
 import { KindlingError } from '../../src/common/errors.js';
 
 const CODECS: Compression[] = ['zstd', 'snappy', 'gzip', 'none'];
