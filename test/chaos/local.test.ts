@@ -33,10 +33,16 @@ const SPEC = { input: { splitSize: 600_000 }, shuffle: { partitions: PARTITIONS 
 before(async () => {
   c = await duck();
   dir = tempDir('kindling-chaos-');
+  NEVER = join(dir, 'never-opened');
   files = (await generateEvents({ rows: 40_000, files: 2, seed: 23, out: join(dir, 'events'), gzip: false })).files.map((f) => f.uri);
 });
 
-after(() => rmSync(dir, { recursive: true, force: true }));
+// The gate of the held stragglers; created only at the end, to free anything still held.
+let NEVER: string;
+after(() => {
+  writeFileSync(NEVER, '');
+  rmSync(dir, { recursive: true, force: true });
+});
 
 let n = 0;
 /** Runs the job with KINDLING_FAULTS set, as `kindling run` would; returns the manifest and the log. */
@@ -46,7 +52,6 @@ async function runWithFaults(analysis: string, faults: string, spec: Record<stri
   const previous = process.env.KINDLING_FAULTS;
   if (faults) process.env.KINDLING_FAULTS = faults;
   let manifest: Manifest;
-  const t0 = Date.now();
   try {
     manifest = await runLocal(job(analysis, join(dir, 'events'), out, { ...SPEC, ...spec }), { quiet: true, logLevel: 'info', logFile, keepShuffle });
   } finally {
@@ -55,7 +60,7 @@ async function runWithFaults(analysis: string, faults: string, spec: Record<stri
   }
   counts.jobsRun++;
   const lines = logLines(readFileSync(logFile, 'utf8'));
-  return { out, manifest, lines, run: tally(lines), wallMs: Date.now() - t0 };
+  return { out, manifest, lines, run: tally(lines) };
 }
 
 test('fault-free reference runs (one per analysis) equal DuckDB', async () => {
@@ -111,23 +116,23 @@ test('fail:map:5:0: attempt 0 fails, the retry succeeds', async () => {
   assert.ok(r.lines.some((l) => l.msg === 'task attempt failed' && /injected fault fail:map:5:0/.test(JSON.stringify(l.error))));
 });
 
-// The straggler sleeps 8 s; its copy wins within about 1.5 s, and the original is cancelled
-// (its thread stopped, through the heartbeat) instead of being waited for.
-test('slow:map:0:0:8000: a straggler map task gets a speculative copy on the idle worker; the copy wins; the original is cancelled and leaves no shuffle file', async () => {
-  const r = await survives('price-sensitivity', 'slow:map:0:0:8000', {}, true);
+// A straggler held at a gate that never opens (the hold fault): the job can only finish if its
+// speculative copy wins, and its worker can only stop once the original was cancelled (its
+// thread stopped, through the heartbeat). No verdict here depends on how fast anything runs.
+test('hold:map:0:0 (never released): a straggler map task gets a speculative copy on the idle worker; the copy wins; the original is cancelled and leaves no shuffle file', async () => {
+  const r = await survives('price-sensitivity', `hold:map:0:0:${NEVER}`, {}, true);
   assert.ok(r.run.speculated.some((l) => l.task === '0/0/1'), JSON.stringify(r.run.speculated));
   assert.ok(r.run.superseded.some((l) => l.task === '0/0/1'), 'the copy won');
   assert.ok(r.lines.some((l) => l.msg === 'the coordinator no longer wants this attempt: cancelling it' && l.task === '0/0/0'), 'the original was cancelled');
-  assert.ok(r.wallMs < 8000, `the job, workers stopped, took ${r.wallMs} ms`);
   const shuffle = listFiles(r.out).filter((f) => /map-00000-/.test(f)).map((f) => f.split('/').pop());
   assert.deepEqual(shuffle, ['map-00000-a1.data', 'map-00000-a1.index.json'], 'only the winner\'s shuffle output exists (--keep-shuffle)');
 });
 
-test('slow:reduce:1:0:8000: a straggler in the last stage: an idle worker is kept for its copy, which wins', async () => {
-  const r = await survives('engagement', 'slow:reduce:1:0:8000');
+test('hold:reduce:1:0 (never released): a straggler in the last stage: an idle worker is kept for its copy, which wins', async () => {
+  const r = await survives('engagement', `hold:reduce:1:0:${NEVER}`);
   assert.ok(r.run.speculated.some((l) => l.task === '1/1/1'), JSON.stringify(r.run.speculated));
   assert.ok(r.run.superseded.some((l) => l.task === '1/1/1'));
-  assert.ok(r.wallMs < 8000, `the job, workers stopped, took ${r.wallMs} ms`);
+  assert.ok(r.lines.some((l) => l.msg === 'the coordinator no longer wants this attempt: cancelling it' && l.task === '1/1/0'), 'the original was cancelled');
 });
 
 test('lose-shuffle:map:2: map 2\'s output is deleted after it was reported; the reduce reports a fetch failure naming it, map 2 reruns, then the reduce', async () => {
@@ -178,12 +183,10 @@ test('fail:map:5:* (a poison split): every attempt fails; the job fails naming t
   assertNothingCommitted(r.out);
 });
 
-test('kill-all:map:4:*:start with spec.workers.maxReplacements=0: every worker is dead and none may start; the job fails at once with the reason, never hangs', () => {
-  const t0 = Date.now();
+test('kill-all:map:4:*:start with spec.workers.maxReplacements=0: every worker is dead and none may start; the job fails with the reason instead of waiting (the CLI is given 60 s)', () => {
   const r = cli('price-sensitivity', 'kill-all:map:4:*:start', ['spec.workers.maxReplacements=0']);
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stderr, /every worker has exited \(last: \S+, killed by SIGKILL\) and no replacement could start \(spec\.workers\.maxReplacements: at most 0 per job\).*\[WORKER_LOST\]/);
-  assert.ok(Date.now() - t0 < 20_000);
   assertNothingCommitted(r.out);
 });
 

@@ -111,9 +111,10 @@ test('SIGTERM during a run stops it: exit 130, nothing committed, no staging dat
   const { spawn } = await import('node:child_process');
   const bigDir = join(dir, 'big');
   mkdirSync(bigDir);
-  // ~10 MB of events: long enough to be interrupted mid-job.
   for (let i = 0; i < 4; i++) copyFileSync(REAL_OCT, join(bigDir, `e${i}.csv`));
-  const child = spawn(process.execPath, [BIN, 'run', spec('interrupted'), '--set', 'spec.input.uri=big/', '--set', 'spec.input.splitSize=100KB'], { cwd: dir });
+  // Map 0 (every attempt) waits at a gate that never opens, so the job cannot end before the signal.
+  const faults = `hold:map:0:*:${join(dir, 'never-opened')}`;
+  const child = spawn(process.execPath, [BIN, 'run', spec('interrupted'), '--set', 'spec.input.uri=big/', '--set', 'spec.input.splitSize=100KB'], { cwd: dir, env: { ...process.env, KINDLING_FAULTS: faults } });
   let err = '';
   child.stderr.on('data', (d) => (err += d));
   // Interrupt once the coordinator has started its workers (the shuffle directory appears).

@@ -113,18 +113,22 @@ test('speculation off (spec.speculation: false): a straggler is never copied', (
   assert.ok(s.wanted(id(a)));
 });
 
-test('a worker\'s speculative copy wakes waiting workers when a straggler becomes due', async () => {
-  const s = new Scheduler(plan({ maps: 2 }));
+test('a worker\'s speculative copy wakes waiting workers when a straggler becomes due', (t) => {
+  // The scheduler's clock and its timers are both the test's: no verdict depends on real time.
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let now = 0;
+  const s = new Scheduler(plan({ maps: 2 }), () => now);
   const [a, b] = [s.assign('w1')!, s.assign('w2')!];
+  now = 100;
   s.complete(id(b), result(b));
-  assert.equal(s.assign('w2'), undefined, 'not due yet');
-  const keepAlive = setTimeout(() => undefined, 5000); // the scheduler's timer does not hold the process
-  const woke = await new Promise<number>((resolve) => {
-    const t0 = Date.now();
-    s.once('change', () => resolve(Date.now() - t0));
-  });
-  clearTimeout(keepAlive);
-  assert.ok(woke >= 900 && woke < 2000, `woke after ${woke} ms`);
+  assert.equal(s.assign('w2'), undefined, 'not due yet: the straggler is due at max(1.5 x median, 1000 ms) = 1000 ms');
+  let woke = 0;
+  s.on('change', () => woke++);
+  t.mock.timers.tick(899);
+  assert.equal(woke, 0, 'no wake-up before the straggler is due');
+  now = 1000;
+  t.mock.timers.tick(10);
+  assert.equal(woke, 1, 'waiting workers are woken once it is due');
   assert.deepEqual([s.assign('w2')!.partition, s.wanted(id(a))], [0, true]);
 });
 

@@ -32,8 +32,11 @@ spec:
   assert.equal(nothing.status, 1);
   assert.match(nothing.stderr, /no run to resume under .*out: a run leaves a journal only when its coordinator died/);
 
-  // Run, and kill the coordinator and its workers (one process group) once some tasks are journaled.
-  const first = spawn(process.execPath, [BIN, 'run', spec], { detached: true, stdio: 'ignore' });
+  // Run, and kill the coordinator and its workers (one process group) once some tasks are
+  // journaled. Map 8 (every attempt) waits at a gate that never opens, so the map stage cannot
+  // end before the kill, however fast the other tasks run.
+  const faults = `hold:map:8:*:${join(dir, 'never-opened')}`;
+  const first = spawn(process.execPath, [BIN, 'run', spec], { detached: true, stdio: 'ignore', env: { ...process.env, KINDLING_FAULTS: faults } });
   const journalDir = () => {
     const tmp = join(out, '_temporary');
     const run = existsSync(tmp) ? readdirSync(tmp)[0] : undefined;

