@@ -32,7 +32,7 @@ const hasGo = () => {
   const r = spawnSync('go', ['version'], { encoding: 'utf8' });
   return !r.error && r.status === 0;
 };
-const NO_GO = 'Go is not on PATH: install Go 1.24 or newer, then run `npm test` again (it builds and caches the binaries)';
+const NO_GO = 'install Go 1.24 or newer, then run `npm test` again (it builds and caches the binaries)';
 
 /** `<cache>/python/pyarrow-<v>-py<x.y>/bin/python`, or undefined when python3 is missing. */
 export function venvPython() {
