@@ -81,3 +81,10 @@ test('calls that do not fit are named: unknown functions with the closest, argum
   fails('sum(s)', /sum\(VARCHAR\): sum takes a number/);
   fails('dt = i', /cannot compare DATE with INTEGER/);
 });
+
+test('unaliased columns are named as DuckDB names them: calls and operators over columns and constants', async () => {
+  const list = "i, t.m, sum(i), count(*), count(distinct i), sum(i) filter (where i > 1), avg(i * m), min(m) * 2, -i, upper(s), coalesce(i, 1), 'x', 1.50, i % 2";
+  const ours = bindSql(`select ${list} from t group by i, m, s`, TABLES).outputs[0].plan.schema.map((f) => f.name);
+  const theirs = (await c.runAndReadAll(`describe select ${list} from t group by i, m, s`)).getRows().map((r) => String(r[0]));
+  assert.deepEqual(ours, theirs);
+});
