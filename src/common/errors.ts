@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'KUBERNETES'          // a Kubernetes API call failed or was refused
   | 'PODS_NOT_STARTING'   // worker pods could not start (image, scheduling, crash loop)
   | 'COORDINATOR_LOST'    // the coordinator pod died more often than allowed
+  | 'QUERY_VALUE'         // an expression failed on a value: overflow, a value that does not cast
   | 'INTERNAL';
 
 export interface ErrorPlace {

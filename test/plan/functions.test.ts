@@ -80,6 +80,7 @@ test('calls that do not fit are named: unknown functions with the closest, argum
   fails('round(m, i)', /needs a constant number of places/);
   fails('sum(s)', /sum\(VARCHAR\): sum takes a number/);
   fails('dt = i', /cannot compare DATE with INTEGER/);
+  fails("dt = '2020-13-01'", /the string '2020-13-01' is not a DATE/, /YYYY-MM-DD/);
 });
 
 test('unaliased columns are named as DuckDB names them: calls and operators over columns and constants', async () => {

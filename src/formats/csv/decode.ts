@@ -7,6 +7,7 @@
  */
 import { KindlingError } from '../../common/errors.js';
 import type { RecordBatch } from './types.js';
+import { daysFromCivil } from '../../types/calendar.js';
 
 export interface DecodeContext {
   /** The file, as the user named it (for error places). */
@@ -242,16 +243,6 @@ export function decodeFloat(batch: RecordBatch, c: number, out: Float64Array, nu
 }
 
 const MS_DAY = 86400000;
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-export function daysFromCivil(y: number, m: number, d: number): number {
-  y -= m <= 2 ? 1 : 0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
 
 const MONTH_DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 

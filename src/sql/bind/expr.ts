@@ -9,6 +9,7 @@ import { BOOLEAN, VARCHAR, sameType, typeName, type DataType } from '../../types
 import type { Expr } from '../../plan/logical/expr.js';
 import type { LogicalPlan } from '../../plan/logical/plan.js';
 import { FunctionError, commonType, isAggregateFunction, resolveScalar } from '../../plan/logical/functions.js';
+import { parseValue } from '../../types/parse-value.js';
 import { SqlError } from '../errors.js';
 import type { PgNode } from '../parse.js';
 import { Scope } from './scope.js';
@@ -134,12 +135,24 @@ function typeCast(n: PgNode, offset: number, env: ExprEnv): Expr {
 export function castTo(e: Expr, t: DataType): Expr {
   if (sameType(e.type, t)) return e;
   if (e.kind === 'literal' && e.value === null) return { kind: 'literal', value: null, type: t };
+  if (e.kind === 'literal' && typeof e.value === 'string' && t.id !== 'INTERVAL') {
+    // A string constant converts now, as DuckDB converts it while binding: a bad one is an error before anything runs.
+    const value = parseValue(e.value, t);
+    if (value === undefined) throw new SqlError('type', `the string '${e.value}' is not a ${typeName(t)}`, origin.get(e) ?? -1, FORMATS[t.id]);
+    return { kind: 'literal', value, type: t };
+  }
   if (e.kind === 'literal' && (typeof e.value === 'number' || typeof e.value === 'bigint')) {
     const value = widen(e.value, e.type, t);
     if (value !== undefined) return { kind: 'literal', value, type: t };
   }
   return { kind: 'cast', arg: e, type: t };
 }
+
+const FORMATS: Partial<Record<DataType['id'], string>> = {
+  DATE: "write dates as 'YYYY-MM-DD'", TIMESTAMP: "write timestamps as 'YYYY-MM-DD HH:MM:SS[.ffffff]' (UTC)",
+  BOOLEAN: 'write true or false', INTEGER: 'write an integer from -2147483648 to 2147483647', BIGINT: 'write an integer within 64 bits',
+  DECIMAL: 'write a number with at most the precision of the type', DOUBLE: 'write a number such as 1.5 or 1e-3',
+};
 
 /** An exact number literal in a wider numeric type (undefined: leave it to a cast). */
 function widen(v: number | bigint, from: DataType, to: DataType): number | bigint | undefined {

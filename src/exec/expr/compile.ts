@@ -1,0 +1,144 @@
+/**
+ * Expressions compiled for execution: a bound Expr becomes a function from a batch to a vector.
+ * The tree is walked once, when compiling; each node becomes a closure that runs one vectorized
+ * kernel over whole column arrays per batch (no per-row interpretation of the tree).
+ *
+ * Implemented so far: columns, literals, numeric casts, + - * / and unary minus, comparisons,
+ * is [not] distinct from, and / or / not, is [not] null, case, in (list), coalesce. Any other
+ * function is refused when compiling, naming it (never a wrong answer).
+ */
+import { KindlingError } from '../../common/errors.js';
+import { BOOLEAN, typeName } from '../../types/datatype.js';
+import { isBig, type Batch, type Vector } from '../../types/vector.js';
+import type { Expr } from '../../plan/logical/expr.js';
+import { arithmetic, divide, negate } from './arith.js';
+import { cast, castSupported } from './cast.js';
+import { andOr, compare, comparator, distinctFrom, isNull, isTrue, not, type Comparison } from './logic.js';
+import { constantVector } from './values.js';
+
+export type Compiled = (b: Batch) => Vector;
+
+const COMPARISONS = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+
+export function compileExpr(e: Expr): Compiled {
+  switch (e.kind) {
+    case 'column':
+      return (b) => b.columns[e.index];
+    case 'literal':
+      return (b) => constantVector(e.type, e.value, b.length);
+    case 'cast': {
+      const arg = compileExpr(e.arg);
+      if (!castSupported(e.arg.type, e.type)) throw notYet(`cast from ${typeName(e.arg.type)} to ${typeName(e.type)}`);
+      return (b) => cast(arg(b), e.type);
+    }
+    case 'call':
+      return compileCall(e.fn, e.args.map(compileExpr), e);
+    case 'case': {
+      const whens = e.whens.map((w) => ({ when: compileExpr(w.when), then: compileExpr(w.then) }));
+      const otherwise = compileExpr(e.else);
+      return (b) => choose(b, whens.map((w) => ({ when: w.when(b), then: w.then(b) })), otherwise(b));
+    }
+    case 'inList': {
+      const arg = compileExpr(e.arg);
+      const list = e.list.map(compileExpr);
+      return (b) => inList(arg(b), list.map((x) => x(b)), e.negated);
+    }
+    default:
+      throw new KindlingError('INTERNAL', `${e.kind} expressions are removed by the optimizer before execution`);
+  }
+}
+
+const notYet = (what: string) => new KindlingError('USAGE', `${what} is not supported yet by kindling's SQL engine`, { hint: 'see the SQL reference in the README for what runs' });
+
+function compileCall(fn: string, args: Compiled[], e: Expr & { kind: 'call' }): Compiled {
+  const [a, b] = args;
+  if (COMPARISONS.has(fn)) return (x) => compare(fn as Comparison, a(x), b(x));
+  switch (fn) {
+    case 'add':
+    case 'subtract':
+    case 'multiply':
+      if (!['INTEGER', 'BIGINT', 'DECIMAL', 'DOUBLE'].includes(e.type.id)) throw notYet(`${fn} of ${e.args.map((x) => typeName(x.type)).join(' and ')}`);
+      return (x) => arithmetic(fn, a(x), b(x), e.type);
+    case 'divide':
+      return (x) => divide(a(x), b(x), e.type);
+    case 'negate':
+      if (e.type.id === 'INTERVAL') throw notYet('negating an INTERVAL');
+      return (x) => negate(a(x));
+    case 'and':
+    case 'or':
+      return (x) => andOr(fn === 'and', a(x), b(x));
+    case 'not':
+      return (x) => not(a(x));
+    case 'is_null':
+    case 'is_not_null':
+      return (x) => isNull(a(x), fn === 'is_not_null');
+    case 'is_distinct_from':
+    case 'is_not_distinct_from':
+      return (x) => distinctFrom(a(x), b(x), fn === 'is_not_distinct_from');
+    case 'coalesce':
+      return (x) => { const vs = args.map((f) => f(x)); return choose(x, vs.slice(0, -1).map((v) => ({ when: isNull(v, true), then: v })), vs[vs.length - 1]); };
+    default:
+      throw notYet(`the function ${fn}`);
+  }
+}
+
+/** Row by row, the `then` of the first true `when`, else `otherwise` (all of one type). */
+function choose(b: Batch, whens: { when: Vector; then: Vector }[], otherwise: Vector): Vector {
+  const n = b.length;
+  const pick = new Int32Array(n).fill(-1);
+  for (let k = whens.length - 1; k >= 0; k--) for (let i = 0; i < n; i++) if (isTrue(whens[k].when, i)) pick[i] = k;
+  const sources = [...whens.map((w) => w.then), otherwise];
+  for (let i = 0; i < n; i++) if (pick[i] < 0) pick[i] = whens.length;
+  return gather(sources, pick, n);
+}
+
+/** out[i] = sources[pick[i]][i]. */
+function gather(sources: Vector[], pick: Int32Array, n: number): Vector {
+  const first = sources[0];
+  const big = sources.some((s) => isBig(s.values));
+  const nulls = new Uint8Array(n);
+  let anyNull = false;
+  if (first.type.id === 'INTERVAL') {
+    const out = constantVector(first.type, { months: 0, days: 0, micros: 0 }, n);
+    const o = out.values as { months: Int32Array; days: Int32Array; micros: Float64Array };
+    for (let i = 0; i < n; i++) {
+      const s = sources[pick[i]];
+      const v = s.values as typeof o;
+      o.months[i] = v.months[i]; o.days[i] = v.days[i]; o.micros[i] = v.micros[i];
+      if (s.nulls && s.nulls[i]) { anyNull = true; nulls[i] = 1; }
+    }
+    return { ...out, nulls: anyNull ? nulls : undefined };
+  }
+  const out: (number | bigint | string)[] | Uint8Array | Int32Array | Float64Array = big ? new Array<bigint>(n).fill(0n)
+    : first.type.id === 'VARCHAR' ? new Array<string>(n) : first.type.id === 'BOOLEAN' ? new Uint8Array(n)
+    : first.type.id === 'INTEGER' || first.type.id === 'DATE' ? new Int32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = sources[pick[i]];
+    const v = (s.values as ArrayLike<number | bigint | string>)[i];
+    (out as unknown as (number | bigint | string)[])[i] = big ? BigInt(v as number | bigint) : v;
+    if (s.nulls && s.nulls[i]) { anyNull = true; nulls[i] = 1; }
+  }
+  return { type: first.type, length: n, values: out as Vector['values'], nulls: anyNull ? nulls : undefined };
+}
+
+/** x [not] in (list): true on a match; else NULL if x or any item is NULL; else false (negated: the reverse). */
+function inList(x: Vector, list: Vector[], negated: boolean): Vector {
+  const n = x.length;
+  const out = new Uint8Array(n);
+  let nulls: Uint8Array | undefined;
+  const cmps = list.map((v) => comparator(x, v));
+  for (let i = 0; i < n; i++) {
+    let found = false;
+    let unknown = x.nulls ? x.nulls[i] === 1 : false;
+    if (!unknown) {
+      for (let k = 0; k < list.length && !found; k++) {
+        if (list[k].nulls && list[k].nulls![i]) unknown = true;
+        else if (cmps[k](i, i) === 0) found = true;
+      }
+    }
+    if (found) out[i] = negated ? 0 : 1;
+    else if (unknown) (nulls ??= new Uint8Array(n))[i] = 1;
+    else out[i] = negated ? 1 : 0;
+  }
+  return { type: BOOLEAN, length: n, values: out, nulls };
+}

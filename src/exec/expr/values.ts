@@ -1,0 +1,76 @@
+/**
+ * Reading and building vectors in the kernels: integral values (BIGINT, DECIMAL, TIMESTAMP) as
+ * exact doubles when every value is safe, else as bigints; nulls merged from arguments.
+ */
+import { KindlingError } from '../../common/errors.js';
+import type { DataType } from '../../types/datatype.js';
+import { bigForm, isBig, isSafe, type Scalar, type Vector, type VectorValues } from '../../types/vector.js';
+
+/** The union of the arguments' null masks (undefined: no nulls anywhere). */
+export function mergeNulls(n: number, vs: Vector[]): Uint8Array | undefined {
+  const masks = vs.map((v) => v.nulls).filter((m): m is Uint8Array => m !== undefined);
+  if (masks.length === 0) return undefined;
+  if (masks.length === 1) return masks[0].slice();
+  const out = new Uint8Array(n);
+  for (const m of masks) for (let i = 0; i < n; i++) out[i] |= m[i];
+  return out;
+}
+
+/** A column of one value (literals are broadcast to the batch's length). */
+export function constantVector(type: DataType, value: Scalar, n: number): Vector {
+  const nulls = value === null ? new Uint8Array(n).fill(1) : undefined;
+  switch (type.id) {
+    case 'BOOLEAN':
+      return { type, length: n, values: new Uint8Array(n).fill(value === true ? 1 : 0), nulls };
+    case 'INTEGER':
+    case 'DATE':
+      return { type, length: n, values: new Int32Array(n).fill(value === null ? 0 : Number(value)), nulls };
+    case 'DOUBLE':
+      return { type, length: n, values: new Float64Array(n).fill(value === null ? 0 : Number(value)), nulls };
+    case 'VARCHAR':
+      return { type, length: n, values: new Array<string>(n).fill(value === null ? '' : String(value)), nulls };
+    case 'INTERVAL': {
+      const iv = (value ?? { months: 0, days: 0, micros: 0 }) as { months: number; days: number; micros: number };
+      return { type, length: n, values: { months: new Int32Array(n).fill(iv.months), days: new Int32Array(n).fill(iv.days), micros: new Float64Array(n).fill(iv.micros) }, nulls };
+    }
+    default: {
+      if (typeof value === 'bigint' && !isSafe(Number(value))) {
+        const b = bigForm(type, n);
+        for (let i = 0; i < n; i++) b[i] = value;
+        return { type, length: n, values: b, nulls };
+      }
+      return { type, length: n, values: new Float64Array(n).fill(value === null ? 0 : Number(value)), nulls };
+    }
+  }
+}
+
+/** Integral values as bigints (for the slow path). */
+export function toBig(v: VectorValues, n: number): bigint[] {
+  if (isBig(v)) return Array.from(v as ArrayLike<bigint>);
+  const d = v as Float64Array | Int32Array;
+  const out = new Array<bigint>(n);
+  for (let i = 0; i < n; i++) out[i] = BigInt(d[i]);
+  return out;
+}
+
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+
+/** Integral results computed as bigints: back to exact doubles when all fit, else checked against the type's range. */
+export function fromBig(type: DataType, vals: bigint[], nulls: Uint8Array | undefined, what: string): Vector {
+  const n = vals.length;
+  const limit = type.id === 'DECIMAL' ? 10n ** BigInt(type.precision) : undefined;
+  let safe = true;
+  for (let i = 0; i < n; i++) {
+    if (nulls && nulls[i]) { vals[i] = 0n; continue; }
+    const x = vals[i];
+    if (limit !== undefined ? x >= limit || x <= -limit : x < INT64_MIN || x > INT64_MAX) {
+      throw new KindlingError('QUERY_VALUE', `overflow in ${what}: the result does not fit ${type.id === 'DECIMAL' ? `DECIMAL(${type.precision},${type.scale})` : type.id}`, { hint: 'cast the inputs to a wider type (DECIMAL(38,s) or DOUBLE)' });
+    }
+    if (safe && !isSafe(Number(x))) safe = false;
+  }
+  if (safe) return { type, length: n, values: Float64Array.from(vals, Number), nulls };
+  const b = bigForm(type, n);
+  for (let i = 0; i < n; i++) b[i] = vals[i];
+  return { type, length: n, values: b, nulls };
+}
