@@ -4,7 +4,8 @@
  * kernel over whole column arrays per batch (no per-row interpretation of the tree).
  *
  * Implemented so far: columns, literals, numeric casts, + - * / and unary minus, comparisons,
- * is [not] distinct from, and / or / not, is [not] null, case, in (list), coalesce. Any other
+ * is [not] distinct from, and / or / not, is [not] null, case, in (list), coalesce, the string
+ * functions (./strings.ts). Any other
  * function is refused when compiling, naming it (never a wrong answer).
  */
 import { KindlingError } from '../../common/errors.js';
@@ -14,6 +15,8 @@ import type { Expr } from '../../plan/logical/expr.js';
 import { arithmetic, divide, negate } from './arith.js';
 import { cast, castSupported } from './cast.js';
 import { andOr, compare, comparator, distinctFrom, isNull, isTrue, not, type Comparison } from './logic.js';
+import { rowwise } from './rowwise.js';
+import { STRING_FUNCTIONS, concat } from './strings.js';
 import { constantVector } from './values.js';
 
 export type Compiled = (b: Batch) => Vector;
@@ -77,8 +80,13 @@ function compileCall(fn: string, args: Compiled[], e: Expr & { kind: 'call' }): 
       return (x) => distinctFrom(a(x), b(x), fn === 'is_not_distinct_from');
     case 'coalesce':
       return (x) => { const vs = args.map((f) => f(x)); return choose(x, vs.slice(0, -1).map((v) => ({ when: isNull(v, true), then: v })), vs[vs.length - 1]); };
-    default:
-      throw notYet(`the function ${fn}`);
+    case 'concat':
+      return (x) => rowwise(args.map((f) => f(x)), e.type, x.length, concat, true);
+    default: {
+      const f = Object.hasOwn(STRING_FUNCTIONS, fn) ? STRING_FUNCTIONS[fn] : undefined;
+      if (!f) throw notYet(`the function ${fn}`);
+      return (x) => rowwise(args.map((g) => g(x)), e.type, x.length, f);
+    }
   }
 }
 
