@@ -32,6 +32,9 @@ const EXPRESSIONS = [
   'bo and i > 0', 'bo or i > 0', 'not bo', 'i is null', 's is not null', 'i is distinct from 0', 'bo is not distinct from null',
   "case when i > 0 then 'pos' when i < 0 then 'neg' end", 'case when bo then m else n end', 'case when i = 0 then b else 1 end',
   'i in (1, 0, -7)', 'i not in (1, null)', 'm in (12.34, 0)', 'coalesce(i, b, 5)', 'coalesce(m, 1)', "coalesce(s, 'none')",
+  'round(m, 1)', 'round(m)', 'round(m, -1)', 'round(n, 2)', 'round(d)', 'round(d, 1)', 'round(i)', 'floor(m)', 'ceil(m)', 'trunc(n)', 'floor(d)', 'ceil(i)', 'abs(m)', 'abs(b)', 'abs(i)',
+  'i % 3', 'b % 4', 'i % 0', 'm % n', 'd % 2', 'i // 2', 'b // -3', 'i // 0', 'd // 2', 'greatest(i, b, 5)', 'least(m, n)', 'greatest(s, \'b\')', 'nullif(i, 0)', 'nullif(s, \'a\')',
+  'power(i, 2)', 'sqrt(abs(d))', 'exp(i % 5)', 'ln(abs(d) + 1)', 'log10(abs(b) + 1)',
   'cast(m as integer)', 'cast(case when d < 1e10 then d end as decimal(10,1))', 'cast(n as decimal(10,2))', 'cast(i as double)', 'cast(b as double)', 'cast(m as double)', 'cast(dt as timestamp) < timestamp \'2000-01-01 00:00:00\'',
 ];
 

@@ -4,8 +4,8 @@
  * kernel over whole column arrays per batch (no per-row interpretation of the tree).
  *
  * Implemented so far: columns, literals, numeric casts, + - * / and unary minus, comparisons,
- * is [not] distinct from, and / or / not, is [not] null, case, in (list), coalesce, the string
- * functions (./strings.ts). Any other
+ * is [not] distinct from, and / or / not, is [not] null, case, in (list), coalesce, the numeric
+ * functions (./math.ts), the string functions (./strings.ts). Any other
  * function is refused when compiling, naming it (never a wrong answer).
  */
 import { KindlingError } from '../../common/errors.js';
@@ -15,6 +15,7 @@ import type { Expr } from '../../plan/logical/expr.js';
 import { arithmetic, divide, negate } from './arith.js';
 import { cast, castSupported } from './cast.js';
 import { andOr, compare, comparator, distinctFrom, isNull, isTrue, not, type Comparison } from './logic.js';
+import { DOUBLE_FUNCTIONS, abs, extreme, map1, nullIf, power, remainder, rounding } from './math.js';
 import { rowwise } from './rowwise.js';
 import { STRING_FUNCTIONS, concat } from './strings.js';
 import { constantVector } from './values.js';
@@ -80,6 +81,28 @@ function compileCall(fn: string, args: Compiled[], e: Expr & { kind: 'call' }): 
       return (x) => distinctFrom(a(x), b(x), fn === 'is_not_distinct_from');
     case 'coalesce':
       return (x) => { const vs = args.map((f) => f(x)); return choose(x, vs.slice(0, -1).map((v) => ({ when: isNull(v, true), then: v })), vs[vs.length - 1]); };
+    case 'round':
+    case 'floor':
+    case 'ceil':
+    case 'trunc':
+      return (x) => rounding(fn, a(x), e.type, b?.(x));
+    case 'abs':
+      return (x) => abs(a(x));
+    case 'mod':
+    case 'integer_divide':
+      return (x) => remainder(a(x), b(x), e.type, fn === 'integer_divide');
+    case 'greatest':
+    case 'least':
+      return (x) => extreme(args.map((f) => f(x)), fn === 'greatest');
+    case 'nullif':
+      return (x) => nullIf(a(x), b(x));
+    case 'power':
+      return (x) => power(a(x), b(x), e.type);
+    case 'sqrt':
+    case 'ln':
+    case 'log10':
+    case 'exp':
+      return (x) => map1(a(x), e.type, DOUBLE_FUNCTIONS[fn]);
     case 'concat':
       return (x) => rowwise(args.map((f) => f(x)), e.type, x.length, concat, true);
     default: {
