@@ -10,7 +10,7 @@
  */
 import { KindlingError } from '../../common/errors.js';
 import { BOOLEAN, typeName } from '../../types/datatype.js';
-import { isBig, type Batch, type Vector } from '../../types/vector.js';
+import { valueAt, vectorOf, type Batch, type Vector } from '../../types/vector.js';
 import type { Expr } from '../../plan/logical/expr.js';
 import { arithmetic, divide, negate } from './arith.js';
 import { cast, castSupported } from './cast.js';
@@ -125,31 +125,7 @@ function choose(b: Batch, whens: { when: Vector; then: Vector }[], otherwise: Ve
 
 /** out[i] = sources[pick[i]][i]. */
 function gather(sources: Vector[], pick: Int32Array, n: number): Vector {
-  const first = sources[0];
-  const big = sources.some((s) => isBig(s.values));
-  const nulls = new Uint8Array(n);
-  let anyNull = false;
-  if (first.type.id === 'INTERVAL') {
-    const out = constantVector(first.type, { months: 0, days: 0, micros: 0 }, n);
-    const o = out.values as { months: Int32Array; days: Int32Array; micros: Float64Array };
-    for (let i = 0; i < n; i++) {
-      const s = sources[pick[i]];
-      const v = s.values as typeof o;
-      o.months[i] = v.months[i]; o.days[i] = v.days[i]; o.micros[i] = v.micros[i];
-      if (s.nulls && s.nulls[i]) { anyNull = true; nulls[i] = 1; }
-    }
-    return { ...out, nulls: anyNull ? nulls : undefined };
-  }
-  const out: (number | bigint | string)[] | Uint8Array | Int32Array | Float64Array = big ? new Array<bigint>(n).fill(0n)
-    : first.type.id === 'VARCHAR' ? new Array<string>(n) : first.type.id === 'BOOLEAN' ? new Uint8Array(n)
-    : first.type.id === 'INTEGER' || first.type.id === 'DATE' ? new Int32Array(n) : new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const s = sources[pick[i]];
-    const v = (s.values as ArrayLike<number | bigint | string>)[i];
-    (out as unknown as (number | bigint | string)[])[i] = big ? BigInt(v as number | bigint) : v;
-    if (s.nulls && s.nulls[i]) { anyNull = true; nulls[i] = 1; }
-  }
-  return { type: first.type, length: n, values: out as Vector['values'], nulls: anyNull ? nulls : undefined };
+  return vectorOf(sources[0].type, Array.from({ length: n }, (_, i) => valueAt(sources[pick[i]], i)));
 }
 
 /** x [not] in (list): true on a match; else NULL if x or any item is NULL; else false (negated: the reverse). */

@@ -11,7 +11,6 @@ import { valueAt, vectorOf, type Scalar, type Vector } from '../../types/vector.
 import { comparator } from './logic.js';
 
 const big = (x: Scalar) => BigInt(x as number | bigint);
-const exact = (t: DataType, vals: Scalar[]) => vectorOf(t, vals);
 
 /** x / 10^k rounded half away from zero (k > 0), floor, ceil or trunc. */
 function scaleDown(x: bigint, k: number, mode: 'round' | 'floor' | 'ceil' | 'trunc'): bigint {
@@ -28,10 +27,10 @@ function scaleDown(x: bigint, k: number, mode: 'round' | 'floor' | 'ceil' | 'tru
   }
 }
 
-function map1(a: Vector, type: DataType, f: (x: Scalar) => Scalar): Vector {
+export function map1(a: Vector, type: DataType, f: (x: Scalar) => Scalar): Vector {
   const out = new Array<Scalar>(a.length);
   for (let i = 0; i < a.length; i++) { const x = valueAt(a, i); out[i] = x === null ? null : f(x); }
-  return exact(type, out);
+  return vectorOf(type, out);
 }
 
 function map2(a: Vector, b: Vector, type: DataType, f: (x: Scalar, y: Scalar) => Scalar): Vector {
@@ -41,10 +40,9 @@ function map2(a: Vector, b: Vector, type: DataType, f: (x: Scalar, y: Scalar) =>
     const y = valueAt(b, i);
     out[i] = x === null || y === null ? null : f(x, y);
   }
-  return exact(type, out);
+  return vectorOf(type, out);
 }
 
-const narrow = (v: bigint): number | bigint => (v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v);
 const roundDouble = (x: number, n: number) => {
   const m = 10 ** n;
   const r = Math.sign(x) * Math.round(Math.abs(x * m)) / m;
@@ -67,15 +65,15 @@ export function rounding(mode: 'round' | 'floor' | 'ceil' | 'trunc', a: Vector, 
     return map2(a, places, type, (x, n) => {
       const k = from.scale - (n as number);
       const r = scaleDown(big(x), k, 'round');
-      return narrow(k > drop ? r * 10n ** BigInt(k - drop) : r);
+      return (k > drop ? r * 10n ** BigInt(k - drop) : r);
     });
   }
-  return map1(a, type, (x) => narrow(scaleDown(big(x), drop, mode)));
+  return map1(a, type, (x) => (scaleDown(big(x), drop, mode)));
 }
 
 export function abs(a: Vector): Vector {
   if (a.type.id === 'DOUBLE' || a.type.id === 'INTEGER') return map1(a, a.type, (x) => Math.abs(x as number));
-  return map1(a, a.type, (x) => (typeof x === 'bigint' ? narrow(x < 0n ? -x : x) : Math.abs(x as number)));
+  return map1(a, a.type, (x) => (typeof x === 'bigint' ? (x < 0n ? -x : x) : Math.abs(x as number)));
 }
 
 /** x % y and x // y (integers and decimals of one scale, or DOUBLE). */
@@ -85,7 +83,7 @@ export function remainder(a: Vector, b: Vector, type: DataType, divide: boolean)
     const p = big(x);
     const q = big(y);
     if (q === 0n) return null;
-    return narrow(divide ? p / q : p % q);
+    return (divide ? p / q : p % q);
   });
 }
 
@@ -131,5 +129,3 @@ export const DOUBLE_FUNCTIONS: Record<string, (x: Scalar) => Scalar> = {
 export function power(a: Vector, b: Vector, type: DataType): Vector {
   return map2(a, b, type, (x, y) => (x as number) ** (y as number));
 }
-
-export { map1 };

@@ -4,7 +4,7 @@
  */
 import { KindlingError } from '../../common/errors.js';
 import type { DataType } from '../../types/datatype.js';
-import { bigForm, isBig, isSafe, type Scalar, type Vector, type VectorValues } from '../../types/vector.js';
+import { bigForm, isBig, isSafe, vectorOf, type Scalar, type Vector, type VectorValues } from '../../types/vector.js';
 
 /** The union of the arguments' null masks (undefined: no nulls anywhere). */
 export function mergeNulls(n: number, vs: Vector[]): Uint8Array | undefined {
@@ -18,30 +18,7 @@ export function mergeNulls(n: number, vs: Vector[]): Uint8Array | undefined {
 
 /** A column of one value (literals are broadcast to the batch's length). */
 export function constantVector(type: DataType, value: Scalar, n: number): Vector {
-  const nulls = value === null ? new Uint8Array(n).fill(1) : undefined;
-  switch (type.id) {
-    case 'BOOLEAN':
-      return { type, length: n, values: new Uint8Array(n).fill(value === true ? 1 : 0), nulls };
-    case 'INTEGER':
-    case 'DATE':
-      return { type, length: n, values: new Int32Array(n).fill(value === null ? 0 : Number(value)), nulls };
-    case 'DOUBLE':
-      return { type, length: n, values: new Float64Array(n).fill(value === null ? 0 : Number(value)), nulls };
-    case 'VARCHAR':
-      return { type, length: n, values: new Array<string>(n).fill(value === null ? '' : String(value)), nulls };
-    case 'INTERVAL': {
-      const iv = (value ?? { months: 0, days: 0, micros: 0 }) as { months: number; days: number; micros: number };
-      return { type, length: n, values: { months: new Int32Array(n).fill(iv.months), days: new Int32Array(n).fill(iv.days), micros: new Float64Array(n).fill(iv.micros) }, nulls };
-    }
-    default: {
-      if (typeof value === 'bigint' && !isSafe(Number(value))) {
-        const b = bigForm(type, n);
-        for (let i = 0; i < n; i++) b[i] = value;
-        return { type, length: n, values: b, nulls };
-      }
-      return { type, length: n, values: new Float64Array(n).fill(value === null ? 0 : Number(value)), nulls };
-    }
-  }
+  return vectorOf(type, new Array<Scalar>(n).fill(value));
 }
 
 /** Integral values as bigints (for the slow path). */
