@@ -3,13 +3,14 @@
 // ${KINDLING_CACHE:-~/.cache/kindling} (the same cache .ci/run fills):
 //
 //   python   a Python virtual environment with pyarrow (the second Parquet reader of the tests)
+//   tpchgen  tpchgen-cli, the TPC-H data generator (test/helpers/tpch.ts), in a sibling venv
 //   minio    the pinned MinIO, built with Go (scripts/services.mjs)
 //   k8s      etcd, kube-apiserver, kube-controller-manager, kube-scheduler and helm, built with Go
 //            (scripts/k8s-build.mjs)
 //   image    the container image test's tools (podman, runc, debootstrap): only checked, since
 //            installing them needs root (`.ci/run` installs them with apt-get)
 //
-//   node scripts/provision.mjs [--no-build] [python|minio|k8s|image ...]   (default: all)
+//   node scripts/provision.mjs [--no-build] [python|tpchgen|minio|k8s|image ...]   (default: all)
 //
 // Each step prints one line when it starts, a progress line every 30 s while it builds, and what
 // it found; a step that cannot run here (no Go, no python3) says why and the one command that
@@ -26,7 +27,9 @@ import { K8S_VERSION, ensureK8sTools, findK8sTools, findKubectl, missingK8sTools
 
 /** The pinned pyarrow of the test venv (the cache key holds it and the Python version). */
 export const PYARROW_VERSION = '26.0.1';
-export const STEPS = ['python', 'minio', 'k8s', 'image'];
+/** The pinned tpchgen-cli (a Rust binary in a Python wheel; the cache key and the TPC-H data's hold it). */
+export const TPCHGEN_VERSION = '4.0.0';
+export const STEPS = ['python', 'tpchgen', 'minio', 'k8s', 'image'];
 
 const hasGo = () => {
   const r = spawnSync('go', ['version'], { encoding: 'utf8' });
@@ -42,6 +45,16 @@ export function venvPython() {
 }
 
 const importsPyarrow = (python) => spawnSync(python, ['-c', 'import pyarrow'], { encoding: 'utf8' }).status === 0;
+
+/** tpchgen-cli is a standalone binary: its venv's key has no Python version. */
+const tpchgenBin = () => join(cacheDir(), 'python', `tpchgen-cli-${TPCHGEN_VERSION}`, 'bin', 'tpchgen-cli');
+const runsTpchgen = (bin) => spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout?.trim() === `tpchgen-cli ${TPCHGEN_VERSION}`;
+
+/** `<cache>/python/tpchgen-cli-<v>/bin/tpchgen-cli` when it is there and runs, else undefined. */
+export function tpchgenCli() {
+  const bin = tpchgenBin();
+  return runsTpchgen(bin) ? bin : undefined;
+}
 
 /** Runs a command with a progress line every 30 s; resolves with its exit code and output tail. */
 function runLogged(cmd, args, what, log) {
@@ -64,13 +77,11 @@ function runLogged(cmd, args, what, log) {
   });
 }
 
-/** The Python with pyarrow for the tests: the cached venv, built when missing (unless !build). */
-async function python({ build, log }) {
-  const py = venvPython();
-  if (!py) return { ok: false, reason: 'python3 is not on PATH', enable: 'install Python 3 (for example `apt-get install python3 python3-venv`), then run `npm test` again' };
-  if (importsPyarrow(py)) return { ok: true, env: { KINDLING_PYTHON: py }, detail: `pyarrow ${PYARROW_VERSION} in ${dirname(dirname(py))}` };
-  if (!build) return { ok: false, reason: `pyarrow ${PYARROW_VERSION} is not in the cache (${dirname(dirname(py))})`, enable: 'run `npm test` (it creates the Python environment)' };
-  const venv = dirname(dirname(py));
+/**
+ * Creates the venv `venv` with `pip install <spec>`, once: beside its final place under a lock,
+ * then renamed, so a half-made venv is never used. `ready()` says whether it is usable already.
+ */
+async function pipVenv({ venv, spec, ready, what, log }) {
   mkdirSync(dirname(venv), { recursive: true });
   const lock = `${venv}.lock`;
   while (!tryLock(lock)) {
@@ -78,31 +89,56 @@ async function python({ build, log }) {
     await new Promise((r) => setTimeout(r, 2000));
   }
   try {
-    if (importsPyarrow(py)) return { ok: true, env: { KINDLING_PYTHON: py }, detail: `pyarrow ${PYARROW_VERSION} in ${venv}` };
-    // Built beside its final place and renamed, so a half-made venv is never used.
+    if (ready()) return { ok: true };
     const tmp = `${venv}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
-    log(`provision: creating a Python environment with pyarrow ${PYARROW_VERSION} in ${venv} (one-time, about a minute)...`);
+    log(`provision: creating a Python environment with ${spec} in ${venv} (one-time, ${what})...`);
     const t0 = Date.now();
     let r = await runLogged('python3', ['-m', 'venv', tmp], 'creating the Python environment', log);
     if (r.code !== 0) {
       rmSync(tmp, { recursive: true, force: true });
       return { ok: false, reason: `python3 -m venv failed: ${r.out.trim().split('\n').pop()}`, enable: 'install the venv module (`apt-get install python3-venv` on Debian), then run `npm test` again' };
     }
-    r = await runLogged(join(tmp, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `pyarrow==${PYARROW_VERSION}`], 'installing pyarrow', log);
+    r = await runLogged(join(tmp, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', spec], `installing ${spec}`, log);
     if (r.code !== 0) {
       rmSync(tmp, { recursive: true, force: true });
-      return { ok: false, reason: `pip install pyarrow==${PYARROW_VERSION} failed: ${r.out.trim().split('\n').slice(-3).join(' ')}`, enable: 'check that pip can reach the package index, then run `npm test` again' };
+      return { ok: false, reason: `pip install ${spec} failed: ${r.out.trim().split('\n').slice(-3).join(' ')}`, enable: 'check that pip can reach the package index, then run `npm test` again' };
     }
     rmSync(venv, { recursive: true, force: true });
     renameSync(tmp, venv);
-    // A venv's scripts hold its path; the interpreter itself does not, so bin/python works after the rename.
-    if (!importsPyarrow(py)) return { ok: false, reason: `the environment in ${venv} does not import pyarrow`, enable: `remove ${venv} and run \`npm test\` again` };
-    log(`provision: pyarrow ready in ${Math.round((Date.now() - t0) / 1000)} s`);
-    return { ok: true, env: { KINDLING_PYTHON: py }, detail: `pyarrow ${PYARROW_VERSION} in ${venv}` };
+    // A venv's scripts hold its path; the interpreter and tpchgen-cli (a binary) do not, so both work after the rename.
+    if (!ready()) return { ok: false, reason: `the environment in ${venv} does not work (${spec})`, enable: `remove ${venv} and run \`npm test\` again` };
+    log(`provision: ${spec} ready in ${Math.round((Date.now() - t0) / 1000)} s`);
+    return { ok: true };
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
+}
+
+const NO_PYTHON = { ok: false, reason: 'python3 is not on PATH', enable: 'install Python 3 (for example `apt-get install python3 python3-venv`), then run `npm test` again' };
+
+/** The Python with pyarrow for the tests: the cached venv, built when missing (unless !build). */
+async function python({ build, log }) {
+  const py = venvPython();
+  if (!py) return NO_PYTHON;
+  const venv = dirname(dirname(py));
+  const done = { ok: true, env: { KINDLING_PYTHON: py }, detail: `pyarrow ${PYARROW_VERSION} in ${venv}` };
+  if (importsPyarrow(py)) return done;
+  if (!build) return { ok: false, reason: `pyarrow ${PYARROW_VERSION} is not in the cache (${venv})`, enable: 'run `npm test` (it creates the Python environment)' };
+  const r = await pipVenv({ venv, spec: `pyarrow==${PYARROW_VERSION}`, ready: () => importsPyarrow(py), what: 'about a minute', log });
+  return r.ok ? done : r;
+}
+
+/** tpchgen-cli for the TPC-H tests: the cached venv, built when missing (unless !build). */
+async function tpchgen({ build, log }) {
+  const bin = tpchgenBin();
+  const venv = dirname(dirname(bin));
+  const done = { ok: true, env: { KINDLING_TPCHGEN: bin }, detail: `tpchgen-cli ${TPCHGEN_VERSION} in ${venv}` };
+  if (runsTpchgen(bin)) return done;
+  if (!build) return { ok: false, reason: `tpchgen-cli ${TPCHGEN_VERSION} is not in the cache (${venv})`, enable: 'run `npm test` (it installs tpchgen-cli) or `node scripts/provision.mjs tpchgen`' };
+  if (!venvPython()) return NO_PYTHON;
+  const r = await pipVenv({ venv, spec: `tpchgen-cli==${TPCHGEN_VERSION}`, ready: () => runsTpchgen(bin), what: 'a few seconds', log });
+  return r.ok ? done : r;
 }
 
 async function minio({ build, log }) {
@@ -139,11 +175,11 @@ async function image() {
   return { ok: false, reason: `the container image test needs ${missing.join('; ')}`, enable: 'as root: `bash .ci/run` (it installs podman, runc and debootstrap with apt-get and builds the image)' };
 }
 
-const RUN = { python, minio, k8s, image };
+const RUN = { python, tpchgen, minio, k8s, image };
 
 /**
- * Provisions the given steps in order. Returns the environment the tests need (KINDLING_PYTHON)
- * and one entry per step: {step, ok, detail} or {step, ok: false, reason, enable}.
+ * Provisions the given steps in order. Returns the environment the tests need (KINDLING_PYTHON,
+ * KINDLING_TPCHGEN) and one entry per step: {step, ok, detail} or {step, ok: false, reason, enable}.
  */
 export async function provision({ steps = STEPS, build = true, log = (m) => console.error(m) } = {}) {
   const env = {};

@@ -51,6 +51,8 @@ export interface FrameBound {
   kind: 'unboundedPreceding' | 'preceding' | 'currentRow' | 'following' | 'unboundedFollowing';
   /** preceding / following: the offset (rows: a count; range: a value of the order key's type). */
   offset?: Scalar;
+  /** The offset's type (a number type, or INTERVAL for date and time keys). */
+  offsetType?: DataType;
 }
 
 export interface WindowCall {
@@ -76,7 +78,11 @@ export interface TableSource {
   splitSize: number;
 }
 
-export type JoinKind = 'inner' | 'left' | 'right' | 'full' | 'cross' | 'semi' | 'anti';
+/**
+ * `single` (from scalar subqueries): a left join where a row with more than one match is an
+ * error, DuckDB's "more than one row returned by a subquery used as an expression".
+ */
+export type JoinKind = 'inner' | 'left' | 'right' | 'full' | 'cross' | 'semi' | 'anti' | 'single';
 
 export type LogicalPlan =
   /**

@@ -7,7 +7,7 @@
  * Expressions (./expr.ts) refer to the columns of the node's input by index: for a join, the
  * left input's columns come first, then the right's.
  */
-import type { JoinKind, LogicalPlan, PlanOp, TableSource } from './nodes.js';
+import type { Expr, JoinKind, LogicalPlan, PlanOp, TableSource } from './nodes.js';
 
 export type { JoinKind, LogicalPlan, PlanOp, TableSource };
 
@@ -50,4 +50,34 @@ export function transformUp(p: LogicalPlan, f: (p: LogicalPlan) => LogicalPlan):
 export interface BoundScript {
   /** Tables the job writes: `create table t as …` (name t) and the bare query (name "result"). */
   outputs: { name: string; plan: LogicalPlan; line: number }[];
+}
+
+/** The expressions a node holds itself (not its inputs'). */
+export function planExprs(p: LogicalPlan): Expr[] {
+  switch (p.op) {
+    case 'scan': return p.filters;
+    case 'values': return p.rows.flat();
+    case 'filter': return [p.predicate];
+    case 'project': return p.exprs;
+    case 'aggregate': return [...p.groupBy, ...p.aggregates.flatMap((a) => [...a.args, ...(a.filter ? [a.filter] : [])])];
+    case 'join': return p.condition ? [p.condition] : [];
+    case 'window': return p.windows.flatMap((w) => [...w.args, ...w.partitionBy, ...w.orderBy.map((k) => k.expr), ...(w.filter ? [w.filter] : [])]);
+    case 'sort': return p.keys.map((k) => k.expr);
+    default: return [];
+  }
+}
+
+/** p with f applied to each expression it holds itself (same places as planExprs). */
+export function mapPlanExprs(p: LogicalPlan, f: (e: Expr) => Expr): LogicalPlan {
+  switch (p.op) {
+    case 'scan': return { ...p, filters: p.filters.map(f) };
+    case 'values': return { ...p, rows: p.rows.map((r) => r.map(f)) };
+    case 'filter': return { ...p, predicate: f(p.predicate) };
+    case 'project': return { ...p, exprs: p.exprs.map(f) };
+    case 'aggregate': return { ...p, groupBy: p.groupBy.map(f), aggregates: p.aggregates.map((a) => ({ ...a, args: a.args.map(f), ...(a.filter ? { filter: f(a.filter) } : {}) })) };
+    case 'join': return p.condition ? { ...p, condition: f(p.condition) } : p;
+    case 'window': return { ...p, windows: p.windows.map((w) => ({ ...w, args: w.args.map(f), partitionBy: w.partitionBy.map(f), orderBy: w.orderBy.map((k) => ({ ...k, expr: f(k.expr) })), ...(w.filter ? { filter: f(w.filter) } : {}) })) };
+    case 'sort': return { ...p, keys: p.keys.map((k) => ({ ...k, expr: f(k.expr) })) };
+    default: return p;
+  }
 }

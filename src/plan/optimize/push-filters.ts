@@ -103,7 +103,7 @@ function join(p: LogicalPlan & { op: 'join' }, mobile: Expr[], fixed: Expr[], st
   const above: Expr[] = [...fixed];
   for (const e of pool) {
     const s = side(e);
-    const preservesLeft = p.kind === 'left' || p.kind === 'semi' || p.kind === 'anti';
+    const preservesLeft = p.kind === 'left' || p.kind === 'semi' || p.kind === 'anti' || p.kind === 'single';
     if (inner) {
       if (s === 'left' || s === 'none') left.push(e);
       else if (s === 'right') right.push(toRight(e));
@@ -113,11 +113,12 @@ function join(p: LogicalPlan & { op: 'join' }, mobile: Expr[], fixed: Expr[], st
     else above.push(e);
   }
   // The condition of an outer join filters the other side's matches: its one-sided conjuncts can go there.
-  if (!inner) {
+  // (A NOT IN join's condition stays whole: its first conjunct is the IN comparison.)
+  if (!inner && !p.nullAware) {
     const kept: Expr[] = [];
     for (const e of onJoin) {
       const s = side(e);
-      if (s === 'right' && (p.kind === 'left' || p.kind === 'semi' || p.kind === 'anti')) right.push(toRight(e));
+      if (s === 'right' && (p.kind === 'left' || p.kind === 'semi' || p.kind === 'anti' || p.kind === 'single')) right.push(toRight(e));
       else if (s === 'left' && p.kind === 'right') left.push(e);
       else kept.push(e);
     }

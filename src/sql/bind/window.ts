@@ -109,7 +109,7 @@ function frame(def: PgNode, ordered: boolean, env: ExprEnv, offset: number): Win
     const e = bindExpr(node, env);
     if (e.kind !== 'literal') throw new SqlError('unsupported', 'a frame offset must be a constant', at(env, node));
     if (mode === 'rows' && (typeof e.value !== 'number' || !Number.isInteger(e.value) || e.value < 0)) throw new SqlError('type', `a rows frame offset must be a non-negative integer, not ${typeName(e.type)} ${String(e.value)}`, at(env, node));
-    return { kind: has('OFFSET_PRECEDING') ? 'preceding' : 'following', offset: e.value };
+    return { kind: has('OFFSET_PRECEDING') ? 'preceding' : 'following', offset: e.value, offsetType: e.type };
   };
   return { mode, start: bound('START'), end: bound('END') };
 }

@@ -1,0 +1,81 @@
+/**
+ * The in-process executor: runs an optimized logical plan to one materialized batch, each
+ * operator over its inputs' batches. The distributed runner runs the same operators inside its
+ * stages (a partial aggregate before a shuffle, the final one after; a hash join's build and
+ * probe sides; a sort per partition); this is its single-process form, for `kindling run` on
+ * small inputs, for tests and as the reference the stages are checked against.
+ *
+ * Scans go through `ExecContext.scan`, which reads a table's columns (local files, S3, or
+ * in-memory tables in tests) and applies the filters pushed into it. Subqueries and outer
+ * references must have been removed by decorrelation; one left is an internal error.
+ */
+import { KindlingError } from '../../common/errors.js';
+import type { Expr } from '../../plan/logical/expr.js';
+import type { LogicalPlan, TableSource } from '../../plan/logical/plan.js';
+import type { Batch } from '../../types/vector.js';
+import { compileExpr } from '../expr/compile.js';
+import { compileAggregates, hashAggregate } from './aggregate.js';
+import { hashJoin, planJoin } from './join.js';
+import { concatBatches, sliceBatch, takeBatch, trueRows } from './rows.js';
+import { distinctRows, setOperation } from './setops.js';
+import { sortBatch } from './sort.js';
+import { compileWindows, windowOp } from './window.js';
+
+export interface ExecContext {
+  /** The table's columns (indices into its schema), in that order, all rows. */
+  scan(table: TableSource, columns: number[]): Promise<Batch>;
+}
+
+const conjunction = (es: Expr[]): Expr | undefined => (es.length === 0 ? undefined : es.reduce((a, b) => ({ kind: 'call', fn: 'and', args: [a, b], type: a.type })));
+
+export function filterBatch(b: Batch, predicate: Expr): Batch {
+  return takeBatch(b, trueRows(compileExpr(predicate)(b)));
+}
+
+export async function execute(p: LogicalPlan, ctx: ExecContext): Promise<Batch> {
+  switch (p.op) {
+    case 'scan': {
+      const b = await ctx.scan(p.table, p.columns);
+      const f = conjunction(p.filters);
+      return f ? filterBatch(b, f) : b;
+    }
+    case 'values': {
+      const one: Batch = { length: 1, columns: [] };
+      const rows = p.rows.map((r) => ({ length: 1, columns: r.map((e) => compileExpr(e)(one)) }));
+      return concatBatches(p.schema, rows);
+    }
+    case 'filter':
+      return filterBatch(await execute(p.input, ctx), p.predicate);
+    case 'project': {
+      const b = await execute(p.input, ctx);
+      return { length: b.length, columns: p.exprs.map((e) => compileExpr(e)(b)) };
+    }
+    case 'aggregate': {
+      const b = await execute(p.input, ctx);
+      return hashAggregate({ groupBy: p.groupBy.map(compileExpr), aggregates: compileAggregates(p.aggregates), groupingSets: p.groupingSets, schema: p.schema }, b);
+    }
+    case 'join': {
+      const [l, r] = await Promise.all([execute(p.left, ctx), execute(p.right, ctx)]);
+      return hashJoin(planJoin(p.kind, p.condition, p.left.schema.length, p.nullAware === true, p.schema), l, r);
+    }
+    case 'window':
+      return windowOp(compileWindows(p.windows), await execute(p.input, ctx));
+    case 'sort': {
+      const b = await execute(p.input, ctx);
+      return sortBatch(p.keys.map((k) => ({ expr: compileExpr(k.expr), desc: k.desc, nullsFirst: k.nullsFirst })), b);
+    }
+    case 'limit': {
+      const b = await execute(p.input, ctx);
+      const end = p.limit === undefined ? b.length : Math.min(b.length, p.offset + p.limit);
+      return p.offset === 0 && end === b.length ? b : sliceBatch(b, Math.min(p.offset, b.length), end);
+    }
+    case 'setop': {
+      const [l, r] = await Promise.all([execute(p.left, ctx), execute(p.right, ctx)]);
+      return setOperation(p.kind, p.all, p.schema, l, r);
+    }
+    case 'distinct':
+      return distinctRows(await execute(p.input, ctx));
+    default:
+      throw new KindlingError('INTERNAL', `cannot execute ${(p as LogicalPlan).op}`);
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Moving rows between vectors: gathering rows by index (a filter's survivors, a join's pairs, a
+ * sort's permutation), concatenating batches, empty batches of a schema. Every type's form is
+ * kept (exact doubles stay doubles, bigints stay bigints); index -1 gathers a NULL (the missing
+ * side of an outer join).
+ */
+import type { Schema } from '../../types/schema.js';
+import { allocate, isBig, isIntegral, type Batch, type IntervalValues, type Vector, type VectorValues } from '../../types/vector.js';
+
+/** Rows idx[0], idx[1], … of v (-1: NULL). */
+export function take(v: Vector, idx: ArrayLike<number>): Vector {
+  const n = idx.length;
+  let nulls: Uint8Array | undefined;
+  const src = v.nulls;
+  for (let k = 0; k < n; k++) {
+    const i = idx[k];
+    if (i < 0 || (src && src[i])) (nulls ??= new Uint8Array(n))[k] = 1;
+  }
+  const vals = v.values;
+  let out: VectorValues;
+  if (v.type.id === 'INTERVAL') {
+    const iv = vals as IntervalValues;
+    const o = allocate(v.type, n) as IntervalValues;
+    for (let k = 0; k < n; k++) {
+      const i = idx[k];
+      if (i < 0) continue;
+      o.months[k] = iv.months[i];
+      o.days[k] = iv.days[i];
+      o.micros[k] = iv.micros[i];
+    }
+    out = o;
+  } else if (Array.isArray(vals)) {
+    const a = vals as (string | bigint)[];
+    const fill = v.type.id === 'VARCHAR' ? '' : 0n;
+    const o = new Array<string | bigint>(n);
+    for (let k = 0; k < n; k++) { const i = idx[k]; o[k] = i < 0 ? fill : a[i]; }
+    out = o as string[] | bigint[];
+  } else {
+    const a = vals as Uint8Array | Int32Array | Float64Array | BigInt64Array;
+    const o = new (a.constructor as new (n: number) => typeof a)(n);
+    if (a instanceof BigInt64Array) for (let k = 0; k < n; k++) { const i = idx[k]; (o as BigInt64Array)[k] = i < 0 ? 0n : a[i]; }
+    else for (let k = 0; k < n; k++) { const i = idx[k]; (o as Float64Array)[k] = i < 0 ? 0 : (a as Float64Array)[i]; }
+    out = o;
+  }
+  return { type: v.type, length: n, values: out, nulls };
+}
+
+export function takeBatch(b: Batch, idx: ArrayLike<number>): Batch {
+  return { length: idx.length, columns: b.columns.map((c) => take(c, idx)) };
+}
+
+/** The indices of the rows where a BOOLEAN vector is true (NULL is not true). */
+export function trueRows(mask: Vector): Int32Array {
+  const v = mask.values as Uint8Array;
+  const nulls = mask.nulls;
+  let count = 0;
+  for (let i = 0; i < mask.length; i++) if (v[i] && !(nulls && nulls[i])) count++;
+  const out = new Int32Array(count);
+  for (let i = 0, k = 0; i < mask.length; i++) if (v[i] && !(nulls && nulls[i])) out[k++] = i;
+  return out;
+}
+
+export function emptyBatch(schema: Schema): Batch {
+  return { length: 0, columns: schema.map((f) => ({ type: f.type, length: 0, values: allocate(f.type, 0) })) };
+}
+
+/** The vectors one after another (all of one type). */
+export function concatVectors(vs: Vector[]): Vector {
+  if (vs.length === 1) return vs[0];
+  const type = vs[0].type;
+  const n = vs.reduce((s, v) => s + v.length, 0);
+  const nulls = vs.some((v) => v.nulls) ? new Uint8Array(n) : undefined;
+  if (nulls) {
+    let at = 0;
+    for (const v of vs) { if (v.nulls) nulls.set(v.nulls, at); at += v.length; }
+  }
+  let values: VectorValues;
+  if (type.id === 'INTERVAL') {
+    const o = allocate(type, n) as IntervalValues;
+    let at = 0;
+    for (const v of vs) {
+      const iv = v.values as IntervalValues;
+      o.months.set(iv.months, at); o.days.set(iv.days, at); o.micros.set(iv.micros, at);
+      at += v.length;
+    }
+    values = o;
+  } else if (type.id === 'VARCHAR') {
+    values = ([] as string[]).concat(...vs.map((v) => v.values as string[]));
+  } else if (isIntegral(type) && vs.some((v) => isBig(v.values))) {
+    // One form for all: bigints when any part has them.
+    const big = (type.id === 'DECIMAL' && type.precision > 18) ? new Array<bigint>(n) : new BigInt64Array(n);
+    let at = 0;
+    for (const v of vs) {
+      const a = v.values as ArrayLike<number | bigint>;
+      for (let i = 0; i < v.length; i++) big[at + i] = typeof a[i] === 'bigint' ? (a[i] as bigint) : BigInt(a[i] as number);
+      at += v.length;
+    }
+    values = big;
+  } else {
+    const o = allocate(type, n) as Uint8Array | Int32Array | Float64Array;
+    let at = 0;
+    for (const v of vs) { o.set(v.values as ArrayLike<number>, at); at += v.length; }
+    values = o;
+  }
+  return { type, length: n, values, nulls };
+}
+
+export function concatBatches(schema: Schema, bs: Batch[]): Batch {
+  const parts = bs.filter((b) => b.length > 0);
+  if (parts.length === 0) return emptyBatch(schema);
+  if (parts.length === 1) return parts[0];
+  return { length: parts.reduce((s, b) => s + b.length, 0), columns: schema.map((_, c) => concatVectors(parts.map((b) => b.columns[c]))) };
+}
+
+/** Rows [from, to) of a batch. */
+export function sliceBatch(b: Batch, from: number, to: number): Batch {
+  const idx = new Int32Array(Math.max(0, to - from));
+  for (let k = 0; k < idx.length; k++) idx[k] = from + k;
+  return takeBatch(b, idx);
+}

@@ -1,0 +1,50 @@
+/**
+ * Running SQL in kindling and in DuckDB over the same in-memory tables: each table is created
+ * in DuckDB from its DDL and rows, and handed to kindling's executor as batches of the same
+ * values (the scan reads them from memory), so a query's two answers can be compared.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { TableSource } from '../../src/plan/logical/plan.js';
+import { parseSchemaDdl } from '../../src/types/schema.js';
+import { vectorOf, type Scalar } from '../../src/types/vector.js';
+import type { ExecContext } from '../../src/exec/ops/execute.js';
+import { runScript } from '../../src/engine/local.js';
+import { duckdbRows } from './tpch.js';
+import { batchRows, diffRows } from './result-compare.js';
+
+export interface MemoryTable { name: string; ddl: string; rows: Scalar[][] }
+
+/** The tables as kindling sources and an ExecContext that scans them from memory. */
+export function memoryTables(tables: MemoryTable[]): { sources: TableSource[]; ctx: ExecContext } {
+  const sources: TableSource[] = tables.map((t) => ({ name: t.name, uri: `memory:${t.name}`, format: 'csv', schema: parseSchemaDdl(t.ddl), splitSize: 1 << 26 }));
+  const rows = new Map(tables.map((t) => [t.name, t.rows]));
+  const ctx: ExecContext = {
+    scan: async (t, cols) => {
+      const rs = rows.get(t.name)!;
+      return { length: rs.length, columns: cols.map((k) => vectorOf(t.schema[k].type, rs.map((r) => r[k]))) };
+    },
+  };
+  return { sources, ctx };
+}
+
+/** Does the query order its result (an order by at its end, outside any parentheses)? */
+export function isOrdered(sql: string): boolean {
+  let depth = 0;
+  let last = -1;
+  const lower = sql.toLowerCase();
+  for (let i = 0; i < lower.length; i++) {
+    const ch = lower[i];
+    if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (depth === 0 && lower.startsWith('order by', i)) last = i;
+  }
+  return last >= 0;
+}
+
+/** The differences between kindling's and DuckDB's answers to one query (empty: equal). */
+export async function compareQuery(c: DuckDBConnection, sources: TableSource[], ctx: ExecContext, sql: string): Promise<string[]> {
+  const [res] = await runScript(sql, sources, ctx);
+  const theirs = await duckdbRows(c, sql);
+  const types = res.schema.map((f) => f.type.id === 'DOUBLE');
+  return diffRows(batchRows(res.batch), theirs.rows, types, isOrdered(sql));
+}
