@@ -3,9 +3,11 @@
  * The tree is walked once, when compiling; each node becomes a closure that runs one vectorized
  * kernel over whole column arrays per batch (no per-row interpretation of the tree).
  *
- * Implemented so far: columns, literals, numeric casts, + - * / and unary minus, comparisons,
- * is [not] distinct from, and / or / not, is [not] null, case, in (list), coalesce, the numeric
- * functions (./math.ts), the string functions (./strings.ts). Any other
+ * Implemented so far: columns, literals, casts (./cast.ts: numbers, BOOLEAN, DATE/TIMESTAMP, and
+ * to and from VARCHAR), + - * / and unary minus, comparisons, is [not] distinct from, and / or /
+ * not, is [not] null, case, in (list), coalesce, the numeric functions (./math.ts), the string
+ * functions (./strings.ts), date/time/interval arithmetic, date_part and date_trunc
+ * (./temporal.ts). Any other
  * function is refused when compiling, naming it (never a wrong answer).
  */
 import { KindlingError } from '../../common/errors.js';
@@ -18,6 +20,7 @@ import { andOr, compare, comparator, distinctFrom, isNull, isTrue, not, type Com
 import { DOUBLE_FUNCTIONS, abs, extreme, map1, nullIf, power, remainder, rounding } from './math.js';
 import { rowwise } from './rowwise.js';
 import { STRING_FUNCTIONS, concat } from './strings.js';
+import { temporalCall } from './temporal.js';
 import { constantVector } from './values.js';
 
 export type Compiled = (b: Batch) => Vector;
@@ -33,7 +36,7 @@ export function compileExpr(e: Expr): Compiled {
     case 'cast': {
       const arg = compileExpr(e.arg);
       if (!castSupported(e.arg.type, e.type)) throw notYet(`cast from ${typeName(e.arg.type)} to ${typeName(e.type)}`);
-      return (b) => cast(arg(b), e.type);
+      return (b) => cast(arg(b), e.type, e.try);
     }
     case 'call':
       return compileCall(e.fn, e.args.map(compileExpr), e);
@@ -57,6 +60,8 @@ const notYet = (what: string) => new KindlingError('USAGE', `${what} is not supp
 function compileCall(fn: string, args: Compiled[], e: Expr & { kind: 'call' }): Compiled {
   const [a, b] = args;
   if (COMPARISONS.has(fn)) return (x) => compare(fn as Comparison, a(x), b(x));
+  const temporal = temporalCall(fn, args, e);
+  if (temporal) return temporal;
   switch (fn) {
     case 'add':
     case 'subtract':
@@ -66,7 +71,6 @@ function compileCall(fn: string, args: Compiled[], e: Expr & { kind: 'call' }): 
     case 'divide':
       return (x) => divide(a(x), b(x), e.type);
     case 'negate':
-      if (e.type.id === 'INTERVAL') throw notYet('negating an INTERVAL');
       return (x) => negate(a(x));
     case 'and':
     case 'or':
