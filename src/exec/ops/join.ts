@@ -134,6 +134,7 @@ const pairBatch = (left: Batch, right: Batch, l: ArrayLike<number>, r: ArrayLike
 
 export function hashJoin(spec: JoinSpec, left: Batch, right: Batch): Batch {
   if (spec.kind === 'anti' && spec.nullAware) return notIn(spec, left, right);
+  if (spec.kind === 'mark') return markJoin(spec, left, right);
   const semi = spec.kind === 'semi' || spec.kind === 'anti';
   if (semi && spec.leftKeys.length === 0 && !spec.residual) {
     // An uncorrelated [not] exists: all left rows or none.
@@ -185,6 +186,45 @@ function concatIdx(parts: Int32Array[]): Int32Array {
   let at = 0;
   for (const p of parts) { out.set(p, at); at += p.length; }
   return out;
+}
+
+/** The left rows and their mark: exists (a match), or with nullAware the three-valued x in (subquery). */
+function markJoin(spec: JoinSpec, left: Batch, right: Batch): Batch {
+  const n = left.length;
+  const mark = new Uint8Array(n);
+  let nulls: Uint8Array | undefined;
+  if (!spec.nullAware) {
+    for (const pairs of candidatePairs(spec, left, right)) {
+      let { l } = pairs;
+      if (spec.residual) l = Int32Array.from(trueRows(spec.residual(pairBatch(left, right, l, pairs.r))), (k) => l[k]);
+      for (const i of l) mark[i] = 1;
+    }
+  } else {
+    const lk = spec.leftKeys.map((f) => f(left));
+    const rk = spec.rightKeys.map((f) => f(right));
+    const lNull = nullIn(lk);
+    const rNull = nullIn(rk);
+    const lkey = keyFn(lk);
+    const rkey = keyFn(rk);
+    const all = Int32Array.from({ length: right.length }, (_, j) => j);
+    const table = spec.residual ? undefined : buildTable(rk, right.length);
+    const anyNull = all.some((j) => rNull(j));
+    for (let i = 0; i < n; i++) {
+      // The candidates: every right row, or those the (correlation) residual accepts for this row.
+      const cands = spec.residual ? trueRows(spec.residual(pairBatch(left, right, new Int32Array(right.length).fill(i), all))) : undefined;
+      const count = cands ? cands.length : right.length;
+      if (count === 0) continue;
+      let found = false;
+      let unknown = lNull(i);
+      if (!unknown) {
+        if (table) { found = table.has(lkey(i)); unknown = !found && anyNull; }
+        else for (const j of cands!) { if (rNull(j)) unknown = true; else if (rkey(j) === lkey(i)) { found = true; break; } }
+      }
+      if (found) mark[i] = 1;
+      else if (unknown) (nulls ??= new Uint8Array(n))[i] = 1;
+    }
+  }
+  return { length: n, columns: [...left.columns, { type: spec.schema[spec.schema.length - 1].type, length: n, values: mark, nulls }] };
 }
 
 /**

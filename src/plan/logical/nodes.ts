@@ -81,8 +81,11 @@ export interface TableSource {
 /**
  * `single` (from scalar subqueries): a left join where a row with more than one match is an
  * error, DuckDB's "more than one row returned by a subquery used as an expression".
+ * `mark` (from exists / in inside an expression): the left rows, each with one BOOLEAN column
+ * more, its `mark`: has a match (exists); with `nullAware`, the value of `x in (subquery)`:
+ * true on a match, else NULL when x or a candidate's key is NULL, else false.
  */
-export type JoinKind = 'inner' | 'left' | 'right' | 'full' | 'cross' | 'semi' | 'anti' | 'single';
+export type JoinKind = 'inner' | 'left' | 'right' | 'full' | 'cross' | 'semi' | 'anti' | 'single' | 'mark';
 
 export type LogicalPlan =
   /**
@@ -101,7 +104,8 @@ export type LogicalPlan =
    */
   | { op: 'aggregate'; input: LogicalPlan; groupBy: Expr[]; groupingSets?: number[][]; aggregates: AggregateCall[]; schema: Schema }
   /**
-   * semi / anti: the left rows with (without) a match; their schema is the left's. `nullAware`
+   * semi / anti: the left rows with (without) a match; their schema is the left's (mark: and
+   * the mark column). `nullAware`
    * (anti joins from NOT IN): a NULL on either side of the key makes the comparison unknown,
    * so a NULL anywhere in the right side's key leaves no row, as SQL's NOT IN does.
    */

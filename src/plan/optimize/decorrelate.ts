@@ -32,6 +32,7 @@ export function decorrelate(p: LogicalPlan): LogicalPlan {
   const q = ins.length ? withInputs(p, ins) : p;
   if (q.op === 'filter' && hasSubquery(q.predicate)) return rewriteFilter(q);
   if (q.op === 'project' && q.exprs.some(hasSubquery)) return rewriteProject(q);
+  if (q.op === 'aggregate' && planExprs(q).some(hasSubquery)) return rewriteAggregate(q);
   for (const e of planExprs(q)) if (hasSubquery(e)) throw unsupported(`a subquery in ${q.op === 'join' ? 'a join condition' : `an ${q.op}`}`);
   return q;
 }
@@ -127,6 +128,17 @@ function semiJoin(left: LogicalPlan, s: Sub, negated: boolean): LogicalPlan {
   };
 }
 
+/** exists / in (subquery) inside an expression: a mark join, whose mark column is the value. */
+function markJoin(left: LogicalPlan, s: Sub): { plan: LogicalPlan; value: Expr } {
+  const semi = semiJoin(left, s, false) as LogicalPlan & { op: 'join' };
+  const w = left.schema.length;
+  const { nullAware: _n, ...rest } = semi;
+  void _n;
+  const plan: LogicalPlan = { ...rest, kind: 'mark', ...(s.mode === 'in' ? { nullAware: true } : {}), schema: [...left.schema, { name: 'mark', type: BOOLEAN, nullable: true } as LogicalPlan['schema'][number]] };
+  const col: Expr = { kind: 'column', index: w, name: 'mark', type: BOOLEAN };
+  return { plan, value: s.negated ? { kind: 'call', fn: 'not', args: [col], type: BOOLEAN } : col };
+}
+
 /** left joined with scalar subquery s: the new plan and the expression for the subquery's value. */
 function scalarJoin(left: LogicalPlan, s: Sub): { plan: LogicalPlan; value: Expr } {
   const w = left.schema.length;
@@ -202,7 +214,11 @@ function joinScalars(plan: LogicalPlan, e: Expr): { plan: LogicalPlan; expr: Exp
   let cur = plan;
   const expr = rewrite(e, (x) => {
     if (x.kind !== 'subquery') return x;
-    if (x.mode !== 'scalar') throw unsupported(`${x.mode === 'exists' ? 'exists' : 'in'} (subquery) inside or, case or the select list`);
+    if (x.mode !== 'scalar') {
+      const j = markJoin(cur, { ...x, plan: decorrelate(x.plan) });
+      cur = j.plan;
+      return j.value;
+    }
     const j = scalarJoin(cur, { ...x, plan: decorrelate(x.plan) });
     cur = j.plan;
     return j.value;
@@ -230,6 +246,23 @@ function rewriteFilter(p: LogicalPlan & { op: 'filter' }): LogicalPlan {
   if (pred) cur = { op: 'filter', input: cur, predicate: pred, schema: cur.schema };
   if (cur.schema.length === w) return cur;
   return { op: 'project', input: cur, exprs: p.schema.map((f, i) => ({ kind: 'column', index: i, name: f.name, type: f.type })), schema: p.schema };
+}
+
+/** An aggregate's expressions with subqueries are computed by a projection below it (which is then decorrelated). */
+function rewriteAggregate(p: LogicalPlan & { op: 'aggregate' }): LogicalPlan {
+  const w = p.input.schema.length;
+  const exprs: Expr[] = p.input.schema.map((f, i) => ({ kind: 'column', index: i, name: f.name, type: f.type }));
+  const schema = [...p.input.schema];
+  const lift = (e: Expr): Expr => {
+    if (!hasSubquery(e)) return e;
+    exprs.push(e);
+    schema.push({ name: `__sub${exprs.length - w - 1}`, type: e.type, nullable: true } as (typeof schema)[number]);
+    return { kind: 'column', index: exprs.length - 1, name: `__sub${exprs.length - w - 1}`, type: e.type };
+  };
+  const groupBy = p.groupBy.map(lift);
+  const aggregates = p.aggregates.map((a) => ({ ...a, args: a.args.map(lift), ...(a.filter ? { filter: lift(a.filter) } : {}) }));
+  const input = rewriteProject({ op: 'project', input: p.input, exprs, schema });
+  return { ...p, input, groupBy, aggregates };
 }
 
 function rewriteProject(p: LogicalPlan & { op: 'project' }): LogicalPlan {

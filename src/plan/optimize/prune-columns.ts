@@ -99,13 +99,19 @@ function prune(p: LogicalPlan, needed: Set<number>): Pruned {
     }
     case 'join': {
       const lw = p.left.schema.length;
-      const want = used([p.condition], new Set(needed));
+      const want = used([p.condition], new Set(p.kind === 'mark' ? [...needed].filter((i) => i !== lw) : needed));
       const left = prune(p.left, new Set([...want].filter((i) => i < lw)));
       const semi = p.kind === 'semi' || p.kind === 'anti';
       const right = prune(p.right, new Set([...want].filter((i) => i >= lw).map((i) => i - lw)));
       const nl = left.plan.schema.length;
       const both = new Map([...left.map, ...[...right.map].map(([o, n]) => [o + lw, n + nl] as [number, number])]);
       const condition = p.condition ? remap(p.condition, both) : undefined;
+      if (p.kind === 'mark') {
+        // The output: the left's columns, then the mark (not a column of the right).
+        const schema = [...left.plan.schema, p.schema[lw]];
+        const plan: LogicalPlan = { ...p, left: left.plan, right: right.plan, schema, ...(condition ? { condition } : {}) };
+        return { plan, map: new Map([...left.map, [lw, nl]]) };
+      }
       const schema = semi ? left.plan.schema : [...left.plan.schema, ...right.plan.schema];
       const plan: LogicalPlan = { ...p, left: left.plan, right: right.plan, schema, ...(condition ? { condition } : {}) };
       return { plan, map: semi ? left.map : both };

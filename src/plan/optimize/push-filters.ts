@@ -103,7 +103,7 @@ function join(p: LogicalPlan & { op: 'join' }, mobile: Expr[], fixed: Expr[], st
   const above: Expr[] = [...fixed];
   for (const e of pool) {
     const s = side(e);
-    const preservesLeft = p.kind === 'left' || p.kind === 'semi' || p.kind === 'anti' || p.kind === 'single';
+    const preservesLeft = p.kind === 'left' || p.kind === 'semi' || p.kind === 'anti' || p.kind === 'single' || p.kind === 'mark';
     if (inner) {
       if (s === 'left' || s === 'none') left.push(e);
       else if (s === 'right') right.push(toRight(e));
@@ -118,7 +118,7 @@ function join(p: LogicalPlan & { op: 'join' }, mobile: Expr[], fixed: Expr[], st
     const kept: Expr[] = [];
     for (const e of onJoin) {
       const s = side(e);
-      if (s === 'right' && (p.kind === 'left' || p.kind === 'semi' || p.kind === 'anti' || p.kind === 'single')) right.push(toRight(e));
+      if (s === 'right' && (p.kind === 'left' || p.kind === 'semi' || p.kind === 'anti' || p.kind === 'single' || p.kind === 'mark')) right.push(toRight(e));
       else if (s === 'left' && p.kind === 'right') left.push(e);
       else kept.push(e);
     }
