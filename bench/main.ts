@@ -14,6 +14,7 @@ import { bytes, table } from '../src/cli/format.js';
 import { duck, rows } from '../test/helpers/oracle.js';
 import { benchS3 } from './s3.js';
 import { benchCluster } from './cluster.js';
+import { benchTpch } from './tpch.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
 /** Runs per engine and analysis; the median is reported (this machine's timings vary by 10-20%). */
@@ -80,6 +81,7 @@ async function main() {
   process.stdout.write(`\nmedian of ${RUNS} runs each (fastest in parentheses). kindling s: the whole job (plan, worker start, map, shuffle, reduce, commit); duckdb s: the COPY query inside DuckDB; duckdb wall s: including process start.\n`);
   await benchS3(files, input, CACHE, RUNS, SPLIT);
   await benchCluster(files, RUNS, SPLIT);
+  await benchTpch(CACHE, Number(process.env.BENCH_TPCH_RUNS ?? 1));
 }
 
 function median(xs: number[]): number {

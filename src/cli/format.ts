@@ -36,8 +36,12 @@ export class ProgressReporter {
     return Boolean(this.stream.isTTY) && !process.env.CI;
   }
   update(p: Progress): void {
+    this.note(progressLine(p));
+  }
+  /** One line of progress text, replacing the last. */
+  note(text: string): void {
     if (!this.enabled) return;
-    const line = progressLine(p).slice(0, (this.stream.columns || 120) - 1);
+    const line = text.slice(0, (this.stream.columns || 120) - 1);
     if (line === this.last) return;
     this.last = line;
     this.stream.write(`\r\x1b[2K${line}`);

@@ -24,6 +24,11 @@ export async function headOutput(uri: string, o: HeadOptions): Promise<{ table: 
   const name = o.table ?? Object.keys(manifest.tables)[0];
   const t = manifest.tables[name];
   if (!t) throw new KindlingError('USAGE', `no table ${name} in ${uri}; tables: ${Object.keys(manifest.tables).join(', ')}`);
+  if (t.types) {
+    const rows = await typedRows(store.join(uri, `${name}/`), t.columns, t.types);
+    if (o.sort?.length) rows.sort(compareBy(o.sort));
+    return { table: name, columns: t.columns, rows: rows.slice(0, o.limit), total: rows.length };
+  }
   const { readParquetRows } = await import('../formats/parquet-read.js'); // Arrow + wasm: load only when used
   const rows: Row[] = [];
   let columns = t.columns;
@@ -34,6 +39,33 @@ export async function headOutput(uri: string, o: HeadOptions): Promise<{ table: 
   }
   if (o.sort?.length) rows.sort(compareBy(o.sort));
   return { table: name, columns, rows: rows.slice(0, o.limit), total: rows.length };
+}
+
+/**
+ * A SQL job's table (its manifest names the SQL types) read by the engine's own scan: numbers
+ * stay numbers (a DECIMAL as its value, exact ones beyond 2^53 as text), dates, timestamps and
+ * intervals as DuckDB writes them.
+ */
+async function typedRows(dir: string, columns: string[], types: string[]): Promise<Row[]> {
+  const { readTable } = await import('../exec/ops/scan.js');
+  const { parseSchemaDdl, quoteIdent } = await import('../types/schema.js');
+  const { toText } = await import('../exec/expr/format-value.js');
+  const { valueAt } = await import('../types/vector.js');
+  const schema = parseSchemaDdl(columns.map((c, i) => `${quoteIdent(c)} ${types[i]}`).join(', '));
+  const b = await readTable(storeFor(dir), { name: 'head', uri: dir, format: 'parquet', schema, splitSize: 1 << 30 }, schema.map((_, i) => i));
+  const cols = b.columns.map((v) => {
+    const id = v.type.id;
+    const text = toText(v);
+    if (id === 'DATE' || id === 'TIMESTAMP' || id === 'INTERVAL' || id === 'BOOLEAN') return (i: number) => valueAt(text, i) as string | null;
+    const scale = v.type.id === 'DECIMAL' ? 10 ** v.type.scale : 1;
+    return (i: number) => {
+      const x = valueAt(v, i);
+      if (x === null || typeof x === 'string') return x;
+      if (typeof x === 'bigint') return scale === 1 ? x : (valueAt(text, i) as string);
+      return (x as number) / scale;
+    };
+  });
+  return Array.from({ length: b.length }, (_, i) => Object.fromEntries(columns.map((c, k) => [c, cols[k](i)])));
 }
 
 function compareBy(keys: string[]) {

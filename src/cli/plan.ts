@@ -3,6 +3,7 @@ import { describeExpr, neededColumns } from '../plan/logical.js';
 import { physicalPlan, type PhysicalPlan } from '../plan/physical.js';
 import { describeSplit } from '../coordinator/scheduler.js';
 import { collect, readJob } from './common.js';
+import { explainSqlJob } from '../engine/explain-job.js';
 import { bytes, table } from './format.js';
 
 export function registerPlan(program: Command): void {
@@ -13,7 +14,13 @@ export function registerPlan(program: Command): void {
     .option('--set <path=value>', 'override a spec field (repeatable)', collect)
     .option('--json', 'print the plan as JSON')
     .action(async (spec: string, flags: { set?: string[]; json?: boolean }) => {
-      const plan = await physicalPlan(readJob(spec, flags.set), { runId: 'plan' });
+      const job = readJob(spec, flags.set);
+      if (job.sql) {
+        const p = await explainSqlJob(job);
+        process.stdout.write(flags.json ? JSON.stringify(p.json, (_k, v) => (typeof v === 'bigint' ? `${v}` : v), 2) + '\n' : p.text + '\n');
+        return;
+      }
+      const plan = await physicalPlan(job, { runId: 'plan' });
       process.stdout.write(flags.json ? JSON.stringify(planJson(plan), null, 2) + '\n' : describePlan(plan) + '\n');
     });
 }

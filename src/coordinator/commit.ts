@@ -18,7 +18,8 @@ export interface Manifest {
   analysis: string;
   runId: string;
   committedAt: string;
-  tables: Record<string, { rows: number; columns: string[]; files: { path: string; rows: number; bytes: number }[] }>;
+  /** Per table: rows, column names (and, for SQL jobs, their SQL types), the part files in read order. */
+  tables: Record<string, { rows: number; columns: string[]; types?: string[]; files: { path: string; rows: number; bytes: number }[] }>;
   /** inputRows: records read, good and bad; rejectedRows: the bad ones (onBadRecord skip or quarantine). */
   counters: { inputFiles: number; inputBytes: number; inputRows: number; rejectedRows: number; shuffleBytes: number; outputRows: number };
   /** onBadRecord quarantine: the rejected records, as JSON Lines under _rejects/. */

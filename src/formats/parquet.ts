@@ -16,6 +16,9 @@
  * - the Arrow schema in the footer (`ARROW:schema`), so pyarrow reads back the same types;
  * - a zero-row table still gives a valid file carrying the schema.
  *
+ * The SQL engine's batches (every DataType: DECIMAL, DATE, TIMESTAMP, ...) are written by
+ * parquet-batch.ts through the same backend (`writeParquetIPC`).
+ *
  * int64 columns given as Float64Array must hold integers with |v| <= 2^53 (exact doubles);
  * anything else is rejected rather than silently rounded. Give BigInt64Array for ids above that.
  *
@@ -29,7 +32,7 @@ import type { Compression, OutColumn, OutTable } from '../types/table.js';
 import { KindlingError } from '../common/errors.js';
 import { createRequire } from 'node:module';
 
-type Arrow = typeof import('apache-arrow');
+export type Arrow = typeof import('apache-arrow');
 interface Backend { pw: typeof import('parquet-wasm'); arrow: Arrow }
 
 let backend: Promise<Backend> | undefined;
@@ -67,7 +70,16 @@ const CODECS: Record<Compression, 'ZSTD' | 'SNAPPY' | 'GZIP' | 'UNCOMPRESSED'> =
 };
 
 /** Encodes `table` as a complete Parquet file, every column chunk compressed with `compression`. */
-export async function encodeParquet(table: OutTable, compression: Compression): Promise<Uint8Array> {
+export function encodeParquet(table: OutTable, compression: Compression): Promise<Uint8Array> {
+  return writeParquetIPC(compression, (arrow) => toArrowIPC(arrow, table));
+}
+
+/**
+ * The Parquet file of the Arrow IPC stream that `build` makes (with the loaded apache-arrow),
+ * written as above: `compression` on every column chunk, dictionary encoding on. Shared by the
+ * writer of engine batches (parquet-batch.ts).
+ */
+export async function writeParquetIPC(compression: Compression, build: (arrow: Arrow) => Uint8Array): Promise<Uint8Array> {
   const codec = CODECS[compression];
   if (codec === undefined) {
     throw new KindlingError('USAGE', `unknown Parquet compression '${String(compression)}'`, {
@@ -75,7 +87,7 @@ export async function encodeParquet(table: OutTable, compression: Compression): 
     });
   }
   const { pw, arrow } = await loadBackend();
-  const ipc = toArrowIPC(arrow, table);
+  const ipc = build(arrow);
   const props = new pw.WriterPropertiesBuilder()
     .setCompression(pw.Compression[codec])
     .setDictionaryEnabled(true)
@@ -146,7 +158,7 @@ function columnData(arrow: Arrow, col: OutColumn, n: number): Data<DataType> {
 }
 
 /** Arrow validity bitmap (bit set = value present) from our null mask (byte 1 = null). */
-function validity(nulls: Uint8Array | undefined, n: number): { bitmap: Uint8Array | undefined; nullCount: number } {
+export function validity(nulls: Uint8Array | undefined, n: number): { bitmap: Uint8Array | undefined; nullCount: number } {
   if (!nulls) return { bitmap: undefined, nullCount: 0 };
   if (nulls.length < n) throw new KindlingError('INTERNAL', `null mask has ${nulls.length} entries for ${n} rows`);
   const bitmap = new Uint8Array((n + 7) >> 3);
@@ -162,7 +174,7 @@ const TWO_53 = 2 ** 53;
 const TWO_32 = 2 ** 32;
 
 /** Float64 integers -> two's complement int64, without a BigInt per value. */
-function exactInt64(name: string, values: Float64Array, nulls: Uint8Array | undefined): BigInt64Array {
+export function exactInt64(name: string, values: Float64Array, nulls: Uint8Array | undefined): BigInt64Array {
   const out = new BigInt64Array(values.length);
   const words = new Int32Array(out.buffer); // little-endian: [lo, hi] per value
   for (let i = 0; i < values.length; i++) {
@@ -181,18 +193,24 @@ function exactInt64(name: string, values: Float64Array, nulls: Uint8Array | unde
 }
 
 const encoder = new TextEncoder();
+/** Distinct strings encoded once and kept; beyond, each is written straight into the data (unique ids). */
+const UTF8_CACHE_LIMIT = 4096;
 
-/** Arrow Utf8 data: each distinct string is encoded once (result columns are mostly low-cardinality). */
-function utf8Data(arrow: Arrow, name: string, values: (string | null)[], n: number): Data<Utf8> {
+/**
+ * Arrow Utf8 data: the first 4096 distinct strings are encoded once (result columns are mostly
+ * low-cardinality), any further ones written in place (a cache of 1M unique strings cost ~15x).
+ * A value is null when it is null, or when `nulls` (engine vectors' mask, 1 = null) says so.
+ */
+export function utf8Data(arrow: Arrow, name: string, values: (string | null)[], n: number, nulls?: Uint8Array): Data<Utf8> {
   const cache = new Map<string, Uint8Array>();
   let bytes = 0;
   let nullCount = 0;
   for (let i = 0; i < n; i++) {
     const s = values[i];
-    if (s === null || s === undefined) { nullCount++; continue; }
+    if (s === null || s === undefined || (nulls && nulls[i])) { nullCount++; continue; }
     let enc = cache.get(s);
-    if (enc === undefined) { enc = encoder.encode(s); cache.set(s, enc); }
-    bytes += enc.length;
+    if (enc === undefined && cache.size < UTF8_CACHE_LIMIT) { enc = encoder.encode(s); cache.set(s, enc); }
+    bytes += enc === undefined ? Buffer.byteLength(s, 'utf8') : enc.length;
   }
   if (bytes > 0x7fffffff) {
     throw new KindlingError('INTERNAL', `string column '${name}' holds ${bytes} bytes, more than one Arrow batch can (2 GiB)`, {
@@ -200,15 +218,15 @@ function utf8Data(arrow: Arrow, name: string, values: (string | null)[], n: numb
     });
   }
   const offsets = new Int32Array(n + 1);
-  const data = new Uint8Array(bytes);
+  const data = Buffer.alloc(bytes);
   const bitmap = nullCount > 0 ? new Uint8Array((n + 7) >> 3) : undefined;
   let pos = 0;
   for (let i = 0; i < n; i++) {
     const s = values[i];
-    if (s !== null && s !== undefined) {
-      const enc = cache.get(s)!;
-      data.set(enc, pos);
-      pos += enc.length;
+    if (s !== null && s !== undefined && !(nulls && nulls[i])) {
+      const enc = cache.get(s);
+      if (enc === undefined) pos += data.write(s, pos, 'utf8');
+      else { data.set(enc, pos); pos += enc.length; }
       if (bitmap) bitmap[i >> 3] |= 1 << (i & 7);
     }
     offsets[i + 1] = pos;

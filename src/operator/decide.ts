@@ -32,7 +32,8 @@ export interface Observed {
 
 /** Pods do not share a disk: in the cluster every path is on S3. */
 export function clusterProblems(job: Job): string[] {
-  const uris: [string, string | undefined][] = [['spec.input.uri', job.input.uri], ['spec.output.uri', job.output.uri], ['spec.shuffle.uri', job.shuffle.uri]];
+  const inputs: [string, string | undefined][] = job.sql ? job.sql.tables.map((t) => [`spec.tables.${t.name}.uri`, t.uri]) : [['spec.input.uri', job.input.uri]];
+  const uris: [string, string | undefined][] = [...inputs, ['spec.output.uri', job.output.uri], ['spec.shuffle.uri', job.shuffle.uri]];
   return uris
     .filter(([, u]) => u !== undefined && !u.startsWith('s3://'))
     .map(([field, u]) => `${field}: in the cluster every path must be an s3:// URI, since pods share no disk (got ${JSON.stringify(u)})`);

@@ -15,7 +15,7 @@
  * against all records read (good + bad). Either way nothing is committed.
  */
 import { KindlingError } from '../common/errors.js';
-import type { Job } from '../spec/load.js';
+import type { AnalysisJob as Job } from '../spec/load.js';
 import { startsFile, type CsvSplit } from '../formats/csv/split-reader.js';
 import { storeFor } from '../storage/index.js';
 import type { PhysicalPlan } from './physical.js';

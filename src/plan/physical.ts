@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { KindlingError } from '../common/errors.js';
-import type { Job } from '../spec/load.js';
+import type { AnalysisJob as Job } from '../spec/load.js';
 import { configureStorage, storeFor, type ObjectInfo } from '../storage/index.js';
 import { hasGlob } from '../storage/glob.js';
 import type { CsvSplit } from '../formats/csv/split-reader.js';

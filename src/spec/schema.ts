@@ -40,17 +40,50 @@ export const BadRecordLimitSchema = Type.Union(
   { description: LIMIT_DESCRIPTION, 'x-kindling-any-value': true },
 );
 
+const onBadRecord = Type.Optional(
+  Type.Union([Type.Literal('fail'), Type.Literal('skip'), Type.Literal('quarantine')], {
+    description: 'a record that cannot be read: fail the job (default), skip it (counted), or quarantine it (skipped, and written to <output>/_rejects/); with skip and quarantine, maxBadRecords bounds how many (default: no limit)',
+  }),
+);
+
+/** spec.input: the input of a built-in analysis; with spec.sql only splitSize (every scan's default). */
 export const InputSchema = Type.Object(
   {
-    uri: Type.String({ minLength: 1, description: 'a file, directory, glob, file:// or s3:// URI; .gz files are gzip CSV' }),
-    format: Type.Union([Type.Literal('csv')], { description: 'input format (plain or .gz CSV)' }),
+    uri: Type.Optional(Type.String({ minLength: 1, description: 'a file, directory, glob, file:// or s3:// URI; .gz files are gzip CSV (required with spec.analysis)' })),
+    format: Type.Optional(Type.Union([Type.Literal('csv')], { description: 'input format (plain or .gz CSV; required with spec.analysis)' })),
     splitSize: Type.Optional(SizeSchema),
     header: Type.Optional(Type.Boolean({ description: 'the files start with a header line (default true)' })),
-    onBadRecord: Type.Optional(
-      Type.Union([Type.Literal('fail'), Type.Literal('skip'), Type.Literal('quarantine')], {
-        description: 'a record that cannot be read: fail the job (default), skip it (counted), or quarantine it (skipped, and written to <output>/_rejects/); with skip and quarantine, maxBadRecords bounds how many (default: no limit)',
+    onBadRecord,
+    maxBadRecords: Type.Optional(BadRecordLimitSchema),
+  },
+  { additionalProperties: false },
+);
+
+export const TABLE_FORMATS = ['csv', 'parquet', 'jsonl'] as const;
+
+const ColumnListSchema = Type.Array(
+  Type.Object({ name: Type.String({ minLength: 1 }), type: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+  { minItems: 1 },
+);
+
+/** A table of spec.tables: files the SQL script reads under the table's name. */
+export const TableSpecSchema = Type.Object(
+  {
+    uri: Type.String({ minLength: 1, description: "a file, directory, glob, file:// or s3:// prefix; a directory holding another job's _SUCCESS is read as exactly the files its manifest lists" }),
+    format: Type.Union([Type.Literal('csv'), Type.Literal('parquet'), Type.Literal('jsonl')], { description: 'csv (plain or .gz), parquet or jsonl' }),
+    schema: Type.Optional(
+      Type.Union([Type.String({ minLength: 1 }), ColumnListSchema], {
+        description: 'the columns: a DDL list ("id BIGINT, name VARCHAR, price DECIMAL(10,2)") or a list of {name, type}; required for csv and jsonl, read from the files for parquet (and checked against them when given)',
+        'x-kindling-any-value': true,
       }),
     ),
+    header: Type.Optional(Type.Boolean({ description: 'csv: the files start with a header line (default true)' })),
+    delimiter: Type.Optional(Type.String({ minLength: 1, maxLength: 1, description: 'csv: the field delimiter (default ",")' })),
+    quote: Type.Optional(Type.String({ minLength: 1, maxLength: 1, description: 'csv: the quote character (default \'"\')' })),
+    nullValue: Type.Optional(Type.String({ description: 'csv: the text of a NULL (default "": an empty field is NULL)' })),
+    timestampFormat: Type.Optional(Type.String({ minLength: 1, description: 'csv: how TIMESTAMP fields are written (default: ISO-like, with an optional " UTC", "Z" or offset)' })),
+    splitSize: Type.Optional(SizeSchema),
+    onBadRecord,
     maxBadRecords: Type.Optional(BadRecordLimitSchema),
   },
   { additionalProperties: false },
@@ -60,6 +93,7 @@ export const OutputSchema = Type.Object(
   {
     uri: Type.String({ minLength: 1, description: 'a directory: a path, file:// or s3:// URI' }),
     compression: Type.Optional(CompressionSchema),
+    format: Type.Optional(Type.Union([Type.Literal('parquet'), Type.Literal('csv'), Type.Literal('jsonl')], { description: 'the format of the files written (default parquet)' })),
     overwrite: Type.Optional(Type.Boolean({ description: 'replace a committed output (default false)' })),
   },
   { additionalProperties: false },
@@ -141,10 +175,12 @@ export const CoordinatorSchema = Type.Object(
 
 export const JobSpecSchema = Type.Object(
   {
-    analysis: AnalysisSchema,
+    analysis: Type.Optional(AnalysisSchema),
     params: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'per-analysis parameters' })),
+    tables: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), TableSpecSchema, { description: 'the tables the SQL script reads, by name' })),
+    sql: Type.Optional(Type.String({ minLength: 1, description: 'the SQL script: create [temp] view v as …; create table t as … (written to <output>/t/); at most one bare query (written to <output>/result/)' })),
     storage: Type.Optional(StorageSchema),
-    input: InputSchema,
+    input: Type.Optional(InputSchema),
     output: OutputSchema,
     shuffle: Type.Optional(ShuffleSchema),
     workers: Type.Optional(WorkersSchema),

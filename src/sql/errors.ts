@@ -47,7 +47,8 @@ export function position(script: string, offset: number): Position {
 export function render(script: string, e: SqlError, opts: { where?: string; firstLine?: number } = {}): string {
   const where = opts.where ? `${opts.where} ` : '';
   if (e.offset < 0) return `${where}${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`;
-  const p = position(script, e.offset);
+  // "At the end of input" is the end of the script's text, not the blank line after it.
+  const p = position(script, Math.min(e.offset, script.trimEnd().length));
   const line = p.line + (opts.firstLine ?? 1) - 1;
   const gutter = `${line} | `;
   const lead = p.text.slice(0, p.column - 1).replace(/[^\t]/g, ' ');

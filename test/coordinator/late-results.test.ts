@@ -9,12 +9,12 @@ import { pino } from 'pino';
 import { CoordinatorServer } from '../../src/coordinator/server.js';
 import { Scheduler } from '../../src/coordinator/scheduler.js';
 import { computeSplits } from '../../src/plan/physical.js';
-import { loadJob } from '../../src/spec/load.js';
+import { loadAnalysisJob } from '../../src/spec/load.js';
 import { analyses } from '../../src/analyses/index.js';
 import type { TaskId } from '../../src/plan/tasks.js';
 
 function scheduler(now: () => number): Scheduler {
-  const job = loadJob('apiVersion: kindling.dev/v1alpha1\nkind: KindlingJob\nmetadata: { name: t }\nspec: { analysis: engagement, input: { uri: in/, format: csv }, output: { uri: out/ }, shuffle: { partitions: 1 } }\n');
+  const job = loadAnalysisJob('apiVersion: kindling.dev/v1alpha1\nkind: KindlingJob\nmetadata: { name: t }\nspec: { analysis: engagement, input: { uri: in/, format: csv }, output: { uri: out/ }, shuffle: { partitions: 1 } }\n');
   const files = [{ uri: 'in/a.csv', size: 200, etag: '' }];
   const splits = computeSplits(files, 100, true);
   return new Scheduler({ runId: 'r', job, query: analyses.engagement.plan({} as never), files, splits, stages: [{ id: 0, kind: 'map', tasks: 2 }, { id: 1, kind: 'reduce', tasks: 1 }], shuffleUri: 'out/_shuffle/r', stagingUri: 'out/_temporary/r', inputBytes: 200 }, now);

@@ -5,11 +5,11 @@ import { pino } from 'pino';
 import { CoordinatorServer } from '../../src/coordinator/server.js';
 import { Scheduler } from '../../src/coordinator/scheduler.js';
 import { computeSplits } from '../../src/plan/physical.js';
-import { loadJob } from '../../src/spec/load.js';
+import { loadAnalysisJob } from '../../src/spec/load.js';
 import { analyses } from '../../src/analyses/index.js';
 
 function scheduler(): Scheduler {
-  const job = loadJob('apiVersion: kindling.dev/v1alpha1\nkind: KindlingJob\nmetadata: { name: t }\nspec: { analysis: engagement, input: { uri: in/, format: csv }, output: { uri: out/ } }\n');
+  const job = loadAnalysisJob('apiVersion: kindling.dev/v1alpha1\nkind: KindlingJob\nmetadata: { name: t }\nspec: { analysis: engagement, input: { uri: in/, format: csv }, output: { uri: out/ } }\n');
   const files = [{ uri: 'in/a.csv', size: 100, etag: '' }];
   const splits = computeSplits(files, 100, true);
   return new Scheduler({ runId: 'r', job, query: analyses.engagement.plan({} as never), files, splits, stages: [{ id: 0, kind: 'map', tasks: 1 }, { id: 1, kind: 'reduce', tasks: 8 }], shuffleUri: 'out/_shuffle/r', stagingUri: 'out/_temporary/r', inputBytes: 100 });

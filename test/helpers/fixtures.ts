@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root: the first directory above this file (src or dist/) holding package.json and test/fixtures. */
-function repoRoot(): string {
+export function repoRoot(): string {
   for (let d = dirname(fileURLToPath(import.meta.url)); ; d = dirname(d)) {
     if (existsSync(join(d, 'package.json')) && existsSync(join(d, 'test', 'fixtures'))) return d;
     if (dirname(d) === d) throw new Error(`the repository root (with test/fixtures/) was not found above ${fileURLToPath(import.meta.url)}`);

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveJob, type Job } from '../../src/spec/load.js';
+import { asAnalysisJob, resolveJob, type AnalysisJob, type Job } from '../../src/spec/load.js';
 import { runLocal } from '../../src/cli/run.js';
 import type { Manifest } from '../../src/coordinator/commit.js';
 
@@ -12,9 +12,9 @@ export function tempDir(prefix = 'kindling-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export function job(analysis: string, input: string, output: string, spec: Record<string, unknown> = {}, params: Record<string, unknown> = {}): Job {
+export function job(analysis: string, input: string, output: string, spec: Record<string, unknown> = {}, params: Record<string, unknown> = {}): AnalysisJob {
   const { input: inp, shuffle, workers, output: out, ...rest } = spec as Record<string, Record<string, unknown>>;
-  return resolveJob({
+  return asAnalysisJob(resolveJob({
     apiVersion: 'kindling.dev/v1alpha1',
     kind: 'KindlingJob',
     metadata: { name: `t-${analysis}` },
@@ -27,7 +27,7 @@ export function job(analysis: string, input: string, output: string, spec: Recor
       workers: { replicas: 2, threads: 1, ...workers },
       ...rest,
     },
-  });
+  }));
 }
 
 export function run(j: Job): Promise<Manifest> {

@@ -1,12 +1,12 @@
 // A small physical plan for scheduler tests: one file of `maps` 100-byte splits, no I/O.
 import { analyses } from '../../src/analyses/index.js';
 import { computeSplits, type PhysicalPlan } from '../../src/plan/physical.js';
-import { loadJob } from '../../src/spec/load.js';
+import { loadAnalysisJob } from '../../src/spec/load.js';
 
 export function testPlan(o: { maps?: number; partitions?: number; maxTaskAttempts?: number; speculation?: boolean } = {}): PhysicalPlan {
   const maps = o.maps ?? 4;
   const partitions = o.partitions ?? 2;
-  const job = loadJob(`apiVersion: kindling.dev/v1alpha1
+  const job = loadAnalysisJob(`apiVersion: kindling.dev/v1alpha1
 kind: KindlingJob
 metadata: { name: t }
 spec:

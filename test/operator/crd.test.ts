@@ -17,7 +17,9 @@ test('the CRD schema is structural: enums, int-or-string sizes, free-form params
   assert.deepEqual(spec.properties.analysis.enum, ['price-sensitivity', 'engagement', 'top-category-brand']);
   assert.equal(spec.properties.input.properties.splitSize['x-kubernetes-int-or-string'], true);
   assert.equal(spec.properties.params['x-kubernetes-preserve-unknown-fields'], true);
-  assert.deepEqual(spec.required, ['analysis', 'input', 'output']);
+  assert.deepEqual(spec.required, ['output'], 'analysis xor sql (with tables): checked by the coordinator and the CLI, not expressible structurally');
+  assert.equal(spec.properties.sql.type, 'string');
+  assert.equal(spec.properties.tables.additionalProperties.properties.format.enum.join(), 'csv,parquet,jsonl');
   const text = JSON.stringify(crd);
   assert.doesNotMatch(text, /"anyOf"|"additionalProperties":false|"const"|"patternProperties"/);
   // Maps (nodeSelector, resources) are typed through additionalProperties, as Kubernetes' own schemas do.

@@ -1,7 +1,7 @@
 /** spec.input.onBadRecord and maxBadRecords: defaults, parsing, and errors with field paths and allowed values. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadJob } from '../../src/spec/load.js';
+import { loadAnalysisJob } from '../../src/spec/load.js';
 import { KindlingError } from '../../src/common/errors.js';
 import { kindlingJobCrd } from '../../src/operator/crd.js';
 
@@ -16,7 +16,7 @@ spec:
 
 function message(text: string): string {
   try {
-    loadJob(text);
+    loadAnalysisJob(text);
   } catch (e) {
     assert.ok(e instanceof KindlingError, String(e));
     assert.equal(e.code, 'SPEC_INVALID');
@@ -26,21 +26,21 @@ function message(text: string): string {
 }
 
 test('defaults: fail on the first bad record, no limit', () => {
-  const j = loadJob(spec(''));
+  const j = loadAnalysisJob(spec(''));
   assert.equal(j.input.onBadRecord, 'fail');
   assert.equal(j.input.maxBadRecords, undefined);
-  assert.equal(loadJob(spec(', onBadRecord: skip')).input.maxBadRecords, undefined, 'skip without a limit: no limit');
+  assert.equal(loadAnalysisJob(spec(', onBadRecord: skip')).input.maxBadRecords, undefined, 'skip without a limit: no limit');
 });
 
 test('maxBadRecords: an integer is a count, a number in (0, 1) a fraction, "x%" a percentage', () => {
-  const limit = (v: string) => loadJob(spec(`, onBadRecord: quarantine, maxBadRecords: ${v}`)).input.maxBadRecords;
+  const limit = (v: string) => loadAnalysisJob(spec(`, onBadRecord: quarantine, maxBadRecords: ${v}`)).input.maxBadRecords;
   assert.deepEqual(limit('0'), { count: 0, spec: 0 });
   assert.deepEqual(limit('1'), { count: 1, spec: 1 }, '1 is one record, not 100%');
   assert.deepEqual(limit('250'), { count: 250, spec: 250 });
   assert.deepEqual(limit('0.001'), { fraction: 0.001, spec: 0.001 });
   assert.deepEqual(limit('"0.1%"'), { fraction: 0.001, spec: '0.1%' });
   assert.deepEqual(limit('"100%"'), { fraction: 1, spec: '100%' });
-  assert.deepEqual(loadJob(spec(', onBadRecord: skip'), { sets: ['spec.input.maxBadRecords=2%'] }).input.maxBadRecords, { fraction: 0.02, spec: '2%' });
+  assert.deepEqual(loadAnalysisJob(spec(', onBadRecord: skip'), { sets: ['spec.input.maxBadRecords=2%'] }).input.maxBadRecords, { fraction: 0.02, spec: '2%' });
 });
 
 test('bad values name the field path and what is allowed', () => {

@@ -30,6 +30,9 @@ export function bindStatements(script: string, statements: Statement[], tables: 
     const plan: LogicalPlan = bindQuery(st.select, ctx, undefined, new Map());
     const line = position(script, st.offset).line;
     if (st.kind === 'query') {
+      if (outputs.some((o) => o.name === RESULT)) {
+        throw new SqlError('semantic', 'a script has at most one bare query (it is written to result/)', st.offset, 'write the others as create table <name> as <query>');
+      }
       outputs.push({ name: RESULT, plan, line });
       continue;
     }

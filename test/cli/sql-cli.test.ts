@@ -1,0 +1,91 @@
+/** SQL jobs from the CLI: run, plan (EXPLAIN, --json), head, and bad SQL exiting 2 with nothing written. */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { REAL_OCT, tempDir } from '../helpers/jobs.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/kindling.js', import.meta.url));
+let dir: string;
+
+function kindling(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const EVENTS = 'event_time TIMESTAMP, event_type VARCHAR, product_id BIGINT, category_id BIGINT, category_code VARCHAR, brand VARCHAR, price DECIMAL(10,2), user_id BIGINT, user_session VARCHAR';
+
+function spec(name: string, sql: string): string {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, `apiVersion: kindling.dev/v1alpha1
+kind: KindlingJob
+metadata: { name: ${name} }
+spec:
+  tables:
+    events: { uri: in/, format: csv, schema: "${EVENTS}" }
+  sql: |
+${sql.split('\n').map((l) => `    ${l}`).join('\n')}
+  output: { uri: out/${name}/ }
+`);
+  return file;
+}
+
+before(() => {
+  dir = tempDir('kindling-sql-cli-');
+  mkdirSync(join(dir, 'in'));
+  copyFileSync(REAL_OCT, join(dir, 'in', 'events.csv'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('kindling run writes every table of the script under one _SUCCESS; head shows typed values', () => {
+  const file = spec('brands', "create table by_day as select cast(event_time as date) as day, count(*) as n from events group by 1;\nselect brand, count(*) as n, sum(price) as revenue from events where brand is not null group by brand order by n desc, brand limit 5;");
+  const r = kindling('run', file);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /job brands \(sql\) committed to out\/brands\//);
+  const m = JSON.parse(readFileSync(join(dir, 'out', 'brands', '_SUCCESS'), 'utf8'));
+  assert.deepEqual(Object.keys(m.tables).sort(), ['by_day', 'result']);
+  assert.deepEqual(m.tables.result.types, ['VARCHAR', 'BIGINT', 'DECIMAL(38,2)']);
+  assert.deepEqual(m.tables.by_day.types, ['DATE', 'BIGINT']);
+  assert.equal(m.tables.result.rows, 5);
+  assert.equal(m.counters.inputRows, 17434 * 2, 'both tables read the 17,434 rows');
+  assert.ok(!existsSync(join(dir, 'out', 'brands', '_temporary')), 'no staging left behind');
+  const h = kindling('head', 'out/brands/', '-t', 'by_day');
+  assert.equal(h.code, 0, h.err);
+  assert.match(h.out, /by_day: 1 rows\nday +n\n[- ]+\n2019-10-01 +17434\n/);
+  // A second run refuses to replace the committed output.
+  const again = kindling('run', file);
+  assert.equal(again.code, 1);
+  assert.match(again.err, /already holds a committed result.*OUTPUT_EXISTS/);
+});
+
+test('kindling plan prints the optimized plan per output and --json for tools', () => {
+  const file = spec('plan', "select brand, count(*) as n from events where event_type = 'purchase' group by brand;");
+  const r = kindling('plan', file);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /events: in\/ \(csv, 1 file\(s\)/);
+  assert.match(r.out, /result \(spec\.sql line 8\) -> out\/plan\/result\//);
+  assert.match(r.out, /Scan: events \[event_type, brand\] filters=\[\(event_type = 'purchase'\)\]/, 'the filter is pushed into the scan, the columns pruned');
+  const j = kindling('plan', file, '--json');
+  assert.equal(j.code, 0, j.err);
+  const p = JSON.parse(j.out);
+  assert.equal(p.outputs[0].name, 'result');
+  assert.equal(p.outputs[0].schema, 'brand VARCHAR, n BIGINT');
+  assert.equal(p.tables[0].files, 1);
+  assert.ok(!existsSync(join(dir, 'out', 'plan')), 'plan runs nothing');
+});
+
+test('bad SQL exits 2 before anything runs, naming the spec file line, and writes nothing', () => {
+  const file = spec('bad', 'select brand,\n  count(*) as n\nfrom evnts group by brand');
+  const r = kindling('run', file);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /spec\.sql line 10, column 6: .*evnts/);
+  assert.match(r.err, /events/, 'names the table that exists');
+  assert.ok(!existsSync(join(dir, 'out', 'bad')), 'nothing written');
+  const both = join(dir, 'both.yaml');
+  writeFileSync(both, readFileSync(file, 'utf8').replace('spec:\n', 'spec:\n  analysis: engagement\n'));
+  const b = kindling('run', both);
+  assert.equal(b.code, 2);
+  assert.match(b.err, /spec\.analysis and spec\.sql exclude each other/);
+});
