@@ -33,14 +33,13 @@
  * Every value is exact: integral values given as exact doubles must be integers of at most 2^53,
  * DECIMAL values must fit their precision; anything else is an INTERNAL error, not a rounding.
  * Several batches go in as several Arrow record batches (the writer packs rows into row groups of
- * up to 1M rows); none, or only empty ones, still give a valid file carrying the schema.
+ * up to 1Mi rows); none, or only empty ones, still give a valid file carrying the schema.
  */
 import type { Data, DataType as ArrowType, Field as ArrowField, RecordBatch } from 'apache-arrow';
 import type { Compression } from '../types/table.js';
-import type { Schema } from '../types/schema.js';
+import { quoteIdent, type Schema } from '../types/schema.js';
 import { sameType, typeName, type DataType } from '../types/datatype.js';
 import { allocate, type Batch, type Vector } from '../types/vector.js';
-import { quoteIdent } from '../types/schema.js';
 import { KindlingError } from '../common/errors.js';
 import { exactInt64, utf8Data, validity, writeParquetIPC, type Arrow } from './parquet.js';
 
@@ -115,9 +114,8 @@ function columnData(arrow: Arrow, type: ArrowType, name: string, t: DataType, v:
     throw new KindlingError('INTERNAL', `column '${name}' holds ${v ? typeName(v.type) : 'nothing'}, the schema says ${typeName(t)}`, { place });
   }
   const values = v.values as ArrayLike<unknown>;
-  const len = t.id === 'INTERVAL' ? n : values.length;
-  if (v.length !== n || len < n) {
-    throw new KindlingError('INTERNAL', `column '${name}' has ${Math.min(v.length, len)} values, the batch has ${n} rows`, { place });
+  if (v.length !== n || values.length < n) {
+    throw new KindlingError('INTERNAL', `column '${name}' has ${Math.min(v.length, values.length)} values, the batch has ${n} rows`, { place });
   }
   if (t.id === 'VARCHAR') return utf8Data(arrow, name, values as string[], n, v.nulls);
   const { bitmap, nullCount } = validity(v.nulls, n);
