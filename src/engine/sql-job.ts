@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { KindlingError } from '../common/errors.js';
 import type { Manifest } from '../coordinator/commit.js';
 import { SUCCESS } from '../coordinator/commit.js';
-import { encodeBatchParquet } from '../formats/parquet-batch.js';
+import { checkParquetSchema, encodeBatchParquet } from '../formats/parquet-batch.js';
 import type { LogicalPlan, TableSource } from '../plan/logical/plan.js';
 import { inputs, planExprs } from '../plan/logical/plan.js';
 import { SqlError, render } from '../sql/errors.js';
@@ -59,8 +59,22 @@ function checkCompiles(p: LogicalPlan): void {
   for (const i of inputs(p)) checkCompiles(i);
 }
 
+/** The bytes of a table's files, for the join order's estimates (undefined when it cannot be listed yet: the scan will say why). */
+async function tableBytes(t: TableSource): Promise<number | undefined> {
+  try {
+    const files = new Map((await listSplits(storeFor(t.uri), t)).map((s) => [s.uri, s.fileSize]));
+    return [...files.values()].reduce((a, b) => a + b, 0);
+  } catch {
+    return undefined;
+  }
+}
+
 export async function planSqlJob(job: SqlJob): Promise<SqlJobPlan> {
   const sources = job.sql.tables.map(tableSource);
+  for (const s of sources) {
+    const bytes = await tableBytes(s);
+    if (bytes !== undefined) s.bytes = bytes;
+  }
   await loadParser();
   const script = job.sql.script;
   let stage = 'binding';
@@ -70,6 +84,8 @@ export async function planSqlJob(job: SqlJob): Promise<SqlJobPlan> {
       stage = `planning ${o.name}`;
       const plan = optimizeForRun(o.plan);
       checkCompiles(plan);
+      stage = `writing ${o.name}`;
+      checkParquetSchema(plan.schema);
       return { name: o.name, line: o.line, plan };
     });
     return { job, sources, outputs };

@@ -95,6 +95,8 @@ test('SQL errors are spec errors naming the line of the spec file, with a caret'
   e = await planError('select brand, count(distinct user_id) over (partition by brand) as n from events');
   assert.equal(e.code, 'SPEC_INVALID', 'an unsupported construct is refused before anything runs');
   assert.match(e.message, /count\(distinct …\) over a window is not supported yet/);
+  e = await planError('select max(event_time) - min(event_time) as span from events');
+  assert.match(e.message, /spec\.sql \(writing result\): .*span.*INTERVAL/, 'an output Parquet cannot hold is refused before the job runs');
   e = await planError('select (select max(price) from events e2 where e2.price < events.price) as m from events');
   assert.match(e.message, /a correlated scalar subquery whose correlation is not an equality is not supported yet/);
 });

@@ -1,6 +1,6 @@
 /**
  * Joins. An equi-join (the condition's conjuncts include `left expr = right expr`) builds a hash
- * table on the right side's keys and probes it with the left's; the other conjuncts (the
+ * table on the right side's keys and probes it with the left's (an inner join: on the smaller side); the other conjuncts (the
  * residual) are evaluated over the candidate pairs. A join without equal keys compares every
  * pair, in blocks (a nested loop). A key with a NULL matches nothing.
  *
@@ -93,6 +93,20 @@ function* candidatePairs(spec: JoinSpec, left: Batch, right: Batch): Generator<{
         l[n] = i; r[n] = j;
         if (++n === BLOCK) yield flush();
       }
+    }
+  } else if (spec.kind === 'inner' && left.length < right.length) {
+    // An inner join builds its hash table on the smaller side and probes it with the larger.
+    const rk = spec.rightKeys.map((f) => f(right));
+    const lk = spec.leftKeys.map((f) => f(left));
+    const table = buildTable(lk, left.length);
+    const key = keyFn(rk);
+    const hasNull = nullIn(rk);
+    for (let j = 0; j < right.length; j++) {
+      if (hasNull(j)) continue;
+      const m = table.get(key(j));
+      if (m === undefined) continue;
+      if (typeof m === 'number') { l[n] = m; r[n] = j; if (++n === BLOCK) yield flush(); continue; }
+      for (const i of m) { l[n] = i; r[n] = j; if (++n === BLOCK) yield flush(); }
     }
   } else {
     const rk = spec.rightKeys.map((f) => f(right));

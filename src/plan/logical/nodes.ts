@@ -76,6 +76,8 @@ export interface TableSource {
   schema: Schema;
   csv?: { header: boolean; delimiter: string; quote: string; nullValue: string; timestampFormat?: string };
   splitSize: number;
+  /** The bytes of its files, when the planner has listed them (join order estimates). */
+  bytes?: number;
 }
 
 /**

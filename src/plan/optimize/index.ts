@@ -10,6 +10,7 @@ import { factorOrs } from './factor-or.js';
 import { foldConstants, type Evaluate } from './fold-constants.js';
 import { pushFilters } from './push-filters.js';
 import { pruneColumns } from './prune-columns.js';
+import { reorderJoins } from './reorder-joins.js';
 
 export interface Rule {
   name: string;
@@ -23,6 +24,7 @@ export function rules(evaluate?: Evaluate): Rule[] {
     ...(evaluate ? [{ name: 'fold constants', apply: foldConstants(evaluate) }] : []),
     { name: 'factor ors', apply: factorOrs },
     { name: 'push filters', apply: pushFilters },
+    { name: 'reorder joins', apply: reorderJoins },
     { name: 'prune columns', apply: pruneColumns },
   ];
 }
