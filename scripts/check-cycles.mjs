@@ -1,5 +1,9 @@
 #!/usr/bin/env node
-// Fails when the TypeScript sources under src/ import each other in a cycle (DESIGN.md section 3).
+// Fails when the TypeScript sources under src/ import each other in a cycle (DESIGN.md section 3),
+// or when a layer of the query engine imports a layer above it (DESIGN.md section 5). The layers,
+// bottom up (a layer may import its own and the ones below):
+//   common, types < storage < formats < plan/logical < sql < plan/optimize < exec/expr < exec/ops < engine
+// (the planner gets what it needs from the executor passed in, e.g. constant folding's evaluator).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -40,4 +44,23 @@ if (cycles.length) {
   console.error(`circular imports (${cycles.length}):\n  ${cycles.join('\n  ')}`);
   process.exit(1);
 }
-console.log(`no circular imports among ${files.length} files`);
+
+const LAYERS = [['common', 0], ['types', 0], ['storage', 1], ['formats', 2], ['plan/logical', 3], ['sql', 4], ['plan/optimize', 5], ['exec/expr', 6], ['exec/ops', 7], ['engine', 8]];
+const layerOf = (f) => {
+  const r = relative(root, f).split('\\').join('/');
+  return LAYERS.filter(([d]) => r.startsWith(`${d}/`)).sort((a, b) => b[0].length - a[0].length)[0];
+};
+const upward = [];
+for (const [f, deps] of graph) {
+  const from = layerOf(f);
+  if (!from) continue;
+  for (const d of deps) {
+    const to = layerOf(d);
+    if (to && to[1] > from[1]) upward.push(`${relative(root, f)} (${from[0]}) imports ${relative(root, d)} (${to[0]}, a layer above)`);
+  }
+}
+if (upward.length) {
+  console.error(`imports running up the engine's layers (${upward.length}):\n  ${upward.join('\n  ')}`);
+  process.exit(1);
+}
+console.log(`no circular imports among ${files.length} files; no engine layer imports one above it`);
