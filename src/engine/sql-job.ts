@@ -27,6 +27,7 @@ import type { Batch } from '../types/vector.js';
 import { compileExpr } from '../exec/expr/compile.js';
 import { execute, type ExecContext } from '../exec/ops/execute.js';
 import { listSplits, readTable, type BadPolicy } from '../exec/ops/scan.js';
+import { encodeCsv, encodeJsonl } from '../exec/ops/write-text.js';
 import { compileWindows } from '../exec/ops/window.js';
 import { optimizeForRun } from './local.js';
 
@@ -85,7 +86,7 @@ export async function planSqlJob(job: SqlJob): Promise<SqlJobPlan> {
       const plan = optimizeForRun(o.plan);
       checkCompiles(plan);
       stage = `writing ${o.name}`;
-      checkParquetSchema(plan.schema);
+      if (job.output.format === 'parquet') checkParquetSchema(plan.schema);
       return { name: o.name, line: o.line, plan };
     });
     return { job, sources, outputs };
@@ -162,8 +163,9 @@ export async function runSqlJob(job: SqlJob, o: SqlRunOptions = {}): Promise<Man
       const t0 = Date.now();
       o.onProgress?.({ stage: output.name, done: k, total: plan.outputs.length });
       const batch: Batch = await execute(output.plan, ctx);
-      const bytes = await encodeBatchParquet(output.plan.schema, batch, job.output.compression);
-      const rel = `${output.name}/part-00000.parquet`;
+      const format = job.output.format;
+      const bytes = format === 'csv' ? encodeCsv(output.plan.schema, batch) : format === 'jsonl' ? encodeJsonl(output.plan.schema, batch) : await encodeBatchParquet(output.plan.schema, batch, job.output.compression);
+      const rel = `${output.name}/part-00000.${format}`;
       await out.write(out.join(staging, rel), bytes);
       tables[output.name] = {
         rows: batch.length,

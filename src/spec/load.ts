@@ -213,7 +213,6 @@ function checkKind(s: JobDocument['spec']): SpecIssue[] {
       if (t.onBadRecord === 'quarantine') out.push({ path: `${at}.onBadRecord`, message: 'quarantine is not supported yet for spec.tables; use fail (the default) or skip' });
       out.push(...checkBadRecords(t, at));
     }
-    if (s.output.format !== undefined && s.output.format !== 'parquet') out.push({ path: 'spec.output.format', message: `${s.output.format} output is not supported yet; use parquet (the default)` });
     return out;
   }
   if (s.tables !== undefined) out.push({ path: 'spec.tables', message: 'applies only to spec.sql (a built-in analysis reads spec.input)' });

@@ -89,3 +89,28 @@ test('bad SQL exits 2 before anything runs, naming the spec file line, and write
   assert.equal(b.code, 2);
   assert.match(b.err, /spec\.analysis and spec\.sql exclude each other/);
 });
+
+test('spec.output.format csv and jsonl: DuckDB reads back exactly its own answer', async () => {
+  const { duck } = await import('../helpers/oracle.js');
+  const { duckdbRows } = await import('../helpers/tpch.js');
+  const sql = "select brand, category_id, count(*) as n, sum(price) as revenue, min(event_time) as first_seen, cast(min(event_time) as date) as day, avg(price) as avg_price, max(category_code) like '%,%' as odd from events group by brand, category_id";
+  const c = await duck();
+  try {
+    await c.run(`create table events as select * from read_csv('${join(dir, 'in', 'events.csv')}', header=true, auto_detect=false, timestampformat='%Y-%m-%d %H:%M:%S UTC', columns={${EVENTS.split(', ').map((x) => { const [n, ...t] = x.split(' '); return `'${n}': '${t.join(' ')}'`; }).join(', ')}})`);
+    // An empty brand and a value with a comma and quotes, to exercise the CSV quoting.
+    const want = (await duckdbRows(c, `${sql} order by all`)).rows;
+    const types = "{'brand': 'VARCHAR', 'category_id': 'BIGINT', 'n': 'BIGINT', 'revenue': 'DECIMAL(38,2)', 'first_seen': 'TIMESTAMP', 'day': 'DATE', 'avg_price': 'DOUBLE', 'odd': 'BOOLEAN'}";
+    for (const format of ['csv', 'jsonl']) {
+      const file = spec(`out-${format}`, `${sql};`);
+      const r = kindling('run', file, '--set', `spec.output.format=${format}`);
+      assert.equal(r.code, 0, r.err);
+      const part = join(dir, 'out', `out-${format}`, 'result', `part-00000.${format}`);
+      const read = format === 'csv' ? `read_csv('${part}', header=true, auto_detect=false, quote='"', escape='"', columns=${types})` : `read_json('${part}', format='newline_delimited', columns=${types})`;
+      const got = (await duckdbRows(c, `select * from ${read} order by all`)).rows;
+      assert.equal(got.length, want.length, format);
+      assert.deepEqual(got.map((row) => row.map((x, k) => (k === 6 && x !== null ? Number(x).toPrecision(12) : x))), want.map((row) => row.map((x, k) => (k === 6 && x !== null ? Number(x).toPrecision(12) : x))), format);
+    }
+  } finally {
+    c.closeSync();
+  }
+});
