@@ -26,7 +26,8 @@ import { SchemaSyntaxError, parseSchemaDdl, type Schema } from '../types/schema.
 import type { Batch } from '../types/vector.js';
 import { compileExpr } from '../exec/expr/compile.js';
 import { execute, type ExecContext } from '../exec/ops/execute.js';
-import { listSplits, readTable, type BadPolicy } from '../exec/ops/scan.js';
+import { listSplits, readTable, tableFiles, type BadPolicy } from '../exec/ops/scan.js';
+import { parquetSchema } from '../exec/ops/scan-parquet.js';
 import { encodeCsv, encodeJsonl } from '../exec/ops/write-text.js';
 import { compileWindows } from '../exec/ops/window.js';
 import { optimizeForRun } from './local.js';
@@ -39,8 +40,14 @@ export interface SqlJobPlan {
 
 const specErr = (field: string, message: string, hint?: string) => new KindlingError('SPEC_INVALID', `invalid job spec: ${field}: ${message}`, { place: { field }, hint });
 
-function tableSchema(t: TableSpec): Schema {
-  if (t.schema === undefined) throw specErr(`spec.tables.${t.name}.schema`, 'reading the schema from Parquet files is not supported yet', 'declare the columns, e.g. schema: "id BIGINT, name VARCHAR"');
+async function tableSchema(t: TableSpec): Promise<Schema> {
+  if (t.schema === undefined) {
+    // Parquet without a declared schema: the columns of its first file.
+    const probe: TableSource = { name: t.name, uri: t.uri, format: t.format, schema: [], splitSize: t.splitSize };
+    const files = await tableFiles(storeFor(t.uri), probe);
+    if (files.length === 0) throw specErr(`spec.tables.${t.name}.uri`, `no ${t.format} files at ${t.uri} to read the schema from`, 'check the uri, or declare the schema');
+    return parquetSchema(storeFor(t.uri), files[0].uri);
+  }
   try {
     return parseSchemaDdl(t.schema);
   } catch (e) {
@@ -49,8 +56,8 @@ function tableSchema(t: TableSpec): Schema {
   }
 }
 
-export function tableSource(t: TableSpec): TableSource {
-  return { name: t.name, uri: t.uri, format: t.format, schema: tableSchema(t), csv: t.csv, splitSize: t.splitSize };
+export async function tableSource(t: TableSpec): Promise<TableSource> {
+  return { name: t.name, uri: t.uri, format: t.format, schema: await tableSchema(t), csv: t.csv, splitSize: t.splitSize };
 }
 
 /** Every expression of the plan compiled once, so an unsupported one is refused before anything runs. */
@@ -71,7 +78,8 @@ async function tableBytes(t: TableSource): Promise<number | undefined> {
 }
 
 export async function planSqlJob(job: SqlJob): Promise<SqlJobPlan> {
-  const sources = job.sql.tables.map(tableSource);
+  const sources: TableSource[] = [];
+  for (const t of job.sql.tables) sources.push(await tableSource(t));
   for (const s of sources) {
     const bytes = await tableBytes(s);
     if (bytes !== undefined) s.bytes = bytes;

@@ -114,3 +114,27 @@ test('spec.output.format csv and jsonl: DuckDB reads back exactly its own answer
     c.closeSync();
   }
 });
+
+test('a Parquet table without a schema takes its columns from the files (another job’s committed output)', () => {
+  const first = spec('producer', "select brand, count(*) as n, sum(price) as revenue, min(event_time) as first_seen, cast(min(event_time) as date) as day from events where brand is not null group by brand;");
+  assert.equal(kindling('run', first).code, 0);
+  const file = join(dir, 'consumer.yaml');
+  writeFileSync(file, `apiVersion: kindling.dev/v1alpha1
+kind: KindlingJob
+metadata: { name: consumer }
+spec:
+  tables:
+    brands: { uri: out/producer/, format: parquet }
+  sql: select * from brands order by n desc, brand limit 3
+  output: { uri: out/consumer/, format: csv }
+`);
+  const p = kindling('plan', file, '--json');
+  assert.equal(p.code, 0, p.err);
+  assert.equal(JSON.parse(p.out).tables[0].schema, 'brand VARCHAR, n BIGINT, revenue DECIMAL(38,2), first_seen TIMESTAMP, day DATE');
+  const r = kindling('run', file);
+  assert.equal(r.code, 0, r.err);
+  const csv = readFileSync(join(dir, 'out', 'consumer', 'result', 'part-00000.csv'), 'utf8').split('\n');
+  assert.equal(csv[0], 'brand,n,revenue,first_seen,day');
+  assert.match(csv[1], /^[^,]+,\d+,\d+\.\d{2},2019-10-01 \d\d:\d\d:\d\d,2019-10-01$/);
+  assert.equal(csv.length, 5, 'header, 3 rows, final newline');
+});

@@ -19,6 +19,30 @@ const TWO32 = 4294967296;
 const DAY_US = 86_400_000_000;
 const utf8 = new TextDecoder('utf-8');
 
+/**
+ * The SQL type a Parquet file's column (as Arrow reads it) is declared with when a table gives
+ * no schema: integers of up to 32 bits INTEGER, 64 bits BIGINT, floats DOUBLE, strings VARCHAR,
+ * decimals DECIMAL(p,s), dates DATE, timestamps TIMESTAMP; anything else is an error naming it.
+ */
+export function sqlTypeOf(at: { typeId: number; bitWidth?: number; isSigned?: boolean; precision?: number; scale?: number; unit?: number }, file: string, field: string): DataType {
+  const t = (id: DataType['id']) => ({ id }) as DataType;
+  switch (at.typeId) {
+    case INT:
+      if ((at.bitWidth ?? 64) <= 16 || (at.bitWidth === 32 && at.isSigned !== false)) return t('INTEGER');
+      if (at.bitWidth === 64 && at.isSigned === false) break;
+      return t('BIGINT');
+    case FLOAT: return t('DOUBLE');
+    case UTF8: case LARGE_UTF8: return t('VARCHAR');
+    case BOOL: return t('BOOLEAN');
+    case DECIMAL: if ((at.precision ?? 39) <= 38) return { id: 'DECIMAL', precision: at.precision!, scale: at.scale ?? 0 } as DataType; break;
+    case DATE: if (at.unit === 0) return t('DATE'); break;
+    case TIMESTAMP: return t('TIMESTAMP');
+  }
+  throw new KindlingError('INPUT_BAD_HEADER', `${file}: column ${field} has the Parquet/Arrow type ${String(at)}, which kindling cannot read yet`, {
+    place: { file, field }, hint: 'convert the column when writing the file (e.g. to VARCHAR or BIGINT)',
+  });
+}
+
 /** Converts a column's Arrow data; `file` and `field` name it in errors. */
 export function arrowToVector(d: Data, t: DataType, file: string, field: string): Vector {
   const n = d.length;

@@ -16,7 +16,8 @@ import type { ObjectInfo, ObjectStore } from '../../storage/store.js';
 import { LocalStore } from '../../storage/local.js';
 import type { Batch, Vector } from '../../types/vector.js';
 import { loadArrow } from '../../formats/parquet.js';
-import { arrowToVector } from './scan-arrow.js';
+import { arrowToVector, sqlTypeOf } from './scan-arrow.js';
+import type { Schema } from '../../types/schema.js';
 import type { ScanOptions, Split } from './scan-common.js';
 
 type ParquetWasm = typeof import('parquet-wasm');
@@ -72,6 +73,17 @@ export async function parquetSplits(store: ObjectStore, f: ObjectInfo, splitSize
       }
     }
     return out.length > 1 ? out : [whole];
+  } finally {
+    pf.free();
+  }
+}
+
+/** The columns of a Parquet file as a schema (a table declared without one). */
+export async function parquetSchema(store: ObjectStore, file: string): Promise<Schema> {
+  const pf = await open(store, file);
+  try {
+    const schema = loadArrow().tableFromIPC(pf.schema().intoIPCStream()).schema;
+    return schema.fields.map((f: ArrowField) => ({ name: f.name, type: sqlTypeOf(f.type as never, file, f.name), nullable: true }));
   } finally {
     pf.free();
   }
