@@ -52,7 +52,7 @@ const QUERIES = [
   'select g, sum(i) from t group by g having sum(i) > 5 order by g',
   'select g, b, count(*) as n from t group by rollup (g, b) order by g, b, n',
   'select g, dt, count(*) as n from t group by cube (g, dt) order by g, dt, n',
-  'select g, count(*) from t group by grouping sets ((g), ()) order by g',
+  'select g, count(*) as n from t group by grouping sets ((g), ()) order by g, n',
   // joins
   'select t.i, u.v from t join u on t.i = u.k order by t.i, u.v',
   'select t.i, u.v from t join u on t.b = u.b order by t.i, u.v',
