@@ -32,9 +32,14 @@ import { encodeCsv, encodeJsonl } from '../exec/ops/write-text.js';
 import { compileWindows } from '../exec/ops/window.js';
 import { optimizeForRun } from './local.js';
 
+/** A table's files (uri -> bytes) and split count, listed once while planning. */
+export interface TableListing { files: Map<string, number>; splits: number }
+
 export interface SqlJobPlan {
   job: SqlJob;
   sources: TableSource[];
+  /** Per table name, when its files could be listed (else the scan says why they cannot). */
+  listings: Map<string, TableListing>;
   outputs: { name: string; line: number; plan: LogicalPlan }[];
 }
 
@@ -67,11 +72,11 @@ function checkCompiles(p: LogicalPlan): void {
   for (const i of inputs(p)) checkCompiles(i);
 }
 
-/** The bytes of a table's files, for the join order's estimates (undefined when it cannot be listed yet: the scan will say why). */
-async function tableBytes(t: TableSource): Promise<number | undefined> {
+/** A table's files and splits (undefined when it cannot be listed yet: the scan will say why). */
+async function listTable(t: TableSource): Promise<TableListing | undefined> {
   try {
-    const files = new Map((await listSplits(storeFor(t.uri), t)).map((s) => [s.uri, s.fileSize]));
-    return [...files.values()].reduce((a, b) => a + b, 0);
+    const splits = await listSplits(storeFor(t.uri), t);
+    return { files: new Map(splits.map((s) => [s.uri, s.fileSize])), splits: splits.length };
   } catch {
     return undefined;
   }
@@ -80,9 +85,12 @@ async function tableBytes(t: TableSource): Promise<number | undefined> {
 export async function planSqlJob(job: SqlJob): Promise<SqlJobPlan> {
   const sources: TableSource[] = [];
   for (const t of job.sql.tables) sources.push(await tableSource(t));
+  const listings = new Map<string, TableListing>();
   for (const s of sources) {
-    const bytes = await tableBytes(s);
-    if (bytes !== undefined) s.bytes = bytes;
+    const l = await listTable(s);
+    if (!l) continue;
+    listings.set(s.name, l);
+    s.bytes = [...l.files.values()].reduce((a, b) => a + b, 0); // the join order's estimates
   }
   await loadParser();
   const script = job.sql.script;
@@ -97,7 +105,7 @@ export async function planSqlJob(job: SqlJob): Promise<SqlJobPlan> {
       if (job.output.format === 'parquet') checkParquetSchema(plan.schema);
       return { name: o.name, line: o.line, plan };
     });
-    return { job, sources, outputs };
+    return { job, sources, listings, outputs };
   } catch (e) {
     if (e instanceof SqlError) {
       throw new KindlingError('SPEC_INVALID', render(script, e, { where: 'spec.sql', firstLine: job.sql.firstLine }), { place: { field: 'spec.sql' } });
@@ -157,13 +165,9 @@ export async function runSqlJob(job: SqlJob, o: SqlRunOptions = {}): Promise<Man
       return b;
     },
   };
-  const files = new Set<string>();
-  let inputBytes = 0;
-  for (const t of plan.sources) {
-    for (const s of await listSplits(storeFor(t.uri), t)) {
-      if (!files.has(s.uri)) { files.add(s.uri); inputBytes += s.fileSize; }
-    }
-  }
+  const files = new Map<string, number>();
+  for (const l of plan.listings.values()) for (const [uri, size] of l.files) files.set(uri, size);
+  const inputBytes = [...files.values()].reduce((a, b) => a + b, 0);
   const tables: Manifest['tables'] = {};
   const stages: Manifest['timings']['stages'] = [];
   try {

@@ -9,7 +9,7 @@ import { loadParser } from '../../src/sql/parse.js';
 import { KindlingError } from '../../src/common/errors.js';
 import { runScript } from '../../src/engine/local.js';
 import { duck } from '../helpers/oracle.js';
-import { compareQuery, memoryTables, type MemoryTable } from '../helpers/sql-oracle.js';
+import { compareQuery, loadIntoDuck, memoryTables, type MemoryTable } from '../helpers/sql-oracle.js';
 
 const BIG = 9007199254740993n; // 2^53 + 1
 const TABLES: MemoryTable[] = [
@@ -28,7 +28,6 @@ const TABLES: MemoryTable[] = [
   },
   { name: 'e', ddl: 'k INTEGER, v VARCHAR', rows: [] },
 ];
-const ddlOf = new Map(TABLES.map((t) => [t.name, t.ddl]));
 
 const QUERIES = [
   // scans, filters, projections, sorting, limits
@@ -113,20 +112,7 @@ const { sources, ctx } = memoryTables(TABLES);
 before(async () => {
   await loadParser();
   c = await duck();
-  for (const t of TABLES) {
-    await c.run(`create table ${t.name} (${ddlOf.get(t.name)})`);
-    for (const r of t.rows) {
-      const lits = r.map((x, k) => {
-        if (x === null) return 'null';
-        const type = sources.find((s) => s.name === t.name)!.schema[k].type;
-        if (type.id === 'VARCHAR') return `'${String(x).replace(/'/g, "''")}'`;
-        if (type.id === 'DECIMAL') return `${Number(x) / 10 ** type.scale}`;
-        if (type.id === 'DATE') return `(date '1970-01-01' + ${x}::INTEGER)`;
-        return String(x);
-      });
-      await c.run(`insert into ${t.name} values (${lits.join(', ')})`);
-    }
-  }
+  await loadIntoDuck(c, TABLES, sources);
 });
 after(() => c?.closeSync());
 

@@ -10,7 +10,7 @@ import { loadParser } from '../../src/sql/parse.js';
 import type { Scalar } from '../../src/types/vector.js';
 import { duck } from '../helpers/oracle.js';
 import { rng } from '../formats/csv/helpers.js';
-import { compareQuery, memoryTables, type MemoryTable } from '../helpers/sql-oracle.js';
+import { compareQuery, loadIntoDuck, memoryTables, type MemoryTable } from '../helpers/sql-oracle.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261207);
 const COUNT = Number(process.env.FUZZ_QUERIES ?? 300);
@@ -99,14 +99,7 @@ const { sources, ctx } = memoryTables(TABLES);
 before(async () => {
   await loadParser();
   c = await duck();
-  for (const t of TABLES) {
-    await c.run(`create table ${t.name} (${t.ddl})`);
-    const types = sources.find((s) => s.name === t.name)!.schema.map((f) => f.type);
-    for (const r of t.rows) {
-      const lits = r.map((x, k) => (x === null ? 'null' : types[k].id === 'VARCHAR' ? `'${x}'` : types[k].id === 'DECIMAL' ? `${Number(x) / 100}` : String(x)));
-      await c.run(`insert into ${t.name} values (${lits.join(', ')})`);
-    }
-  }
+  await loadIntoDuck(c, TABLES, sources);
 });
 after(() => c?.closeSync());
 

@@ -4,13 +4,13 @@
  * and pyarrow (the Arrow schema and every value; the Python environment scripts/provision.mjs
  * makes, or $KINDLING_PYTHON; without pyarrow the test FAILS in CI and is skipped elsewhere).
  */
+import { pyarrowPython } from '../helpers/pyarrow.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { encodeBatchParquet } from '../../src/formats/parquet-batch.js';
 import { initParquet } from '../../src/formats/parquet.js';
@@ -266,15 +266,6 @@ for f in sys.argv[1:]:
 print(json.dumps(out))
 `;
 
-/** The Python that imports pyarrow: $KINDLING_PYTHON (set by scripts/test.mjs), else the provisioned environment, else none. */
-async function pyarrowPython(): Promise<string | undefined> {
-  const root = fileURLToPath(new URL('../../../', import.meta.url));
-  const { venvPython } = (await import(pathToFileURL(join(root, 'scripts', 'provision.mjs')).href)) as { venvPython(): string | undefined };
-  for (const p of [process.env.KINDLING_PYTHON, venvPython()]) {
-    if (p && spawnSync(p, ['-c', 'import pyarrow'], { encoding: 'utf8' }).status === 0) return p;
-  }
-  return undefined;
-}
 
 /** A Scalar as the pyarrow script prints it: integral values as decimal strings, doubles as their 8 bytes in hex. */
 function pyForm(t: DataType, x: Scalar): unknown {

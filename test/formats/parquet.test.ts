@@ -4,13 +4,13 @@
  * $KINDLING_PYTHON; without pyarrow the test FAILS in CI and is skipped elsewhere, saying how to
  * provision it).
  */
+import { pyarrowPython } from '../helpers/pyarrow.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { encodeParquet, initParquet } from '../../src/formats/parquet.js';
 import type { Compression, OutColumn, OutTable } from '../../src/types/table.js';
@@ -223,15 +223,6 @@ for f in sys.argv[1:]:
 print(json.dumps(out))
 `;
 
-/** The Python that imports pyarrow: $KINDLING_PYTHON (set by scripts/test.mjs), else the provisioned environment, else none. */
-async function pyarrowPython(): Promise<string | undefined> {
-  const root = fileURLToPath(new URL('../../../', import.meta.url));
-  const { venvPython } = (await import(pathToFileURL(join(root, 'scripts', 'provision.mjs')).href)) as { venvPython(): string | undefined };
-  for (const p of [process.env.KINDLING_PYTHON, venvPython()]) {
-    if (p && spawnSync(p, ['-c', 'import pyarrow'], { encoding: 'utf8' }).status === 0) return p;
-  }
-  return undefined;
-}
 
 const ARROW_TYPE: Record<OutColumn['type'], string> = { utf8: 'string', int64: 'int64', int32: 'int32', float64: 'double' };
 

@@ -4,6 +4,7 @@
  * values (the scan reads them from memory), so a query's two answers can be compared.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DataType } from '../../src/types/datatype.js';
 import type { TableSource } from '../../src/plan/logical/plan.js';
 import { parseSchemaDdl } from '../../src/types/schema.js';
 import { vectorOf, type Scalar } from '../../src/types/vector.js';
@@ -25,6 +26,24 @@ export function memoryTables(tables: MemoryTable[]): { sources: TableSource[]; c
     },
   };
   return { sources, ctx };
+}
+
+/** A kindling Scalar as a DuckDB SQL literal of the type (DECIMAL scaled, DATE in days). */
+function literal(x: Scalar, type: DataType): string {
+  if (x === null) return 'null';
+  if (type.id === 'VARCHAR') return `'${String(x).replace(/'/g, "''")}'`;
+  if (type.id === 'DECIMAL') return `${Number(x) / 10 ** type.scale}`;
+  if (type.id === 'DATE') return `(date '1970-01-01' + ${x}::INTEGER)`;
+  return String(x);
+}
+
+/** The same tables created and filled in DuckDB. */
+export async function loadIntoDuck(c: DuckDBConnection, tables: MemoryTable[], sources: TableSource[]): Promise<void> {
+  for (const t of tables) {
+    await c.run(`create table ${t.name} (${t.ddl})`);
+    const types = sources.find((s) => s.name === t.name)!.schema.map((f) => f.type);
+    for (const r of t.rows) await c.run(`insert into ${t.name} values (${r.map((x, k) => literal(x, types[k])).join(', ')})`);
+  }
 }
 
 /** Does the query order its result (an order by at its end, outside any parentheses)? */

@@ -22,11 +22,13 @@
  * integers and decimals ('1e2'), a time after a DATE, 24:00:00 in a TIMESTAMP, 'infinity' dates
  * and timestamps (kindling has none); and less: spaces around a TIMESTAMP (' 2024-01-05 ').
  */
+import { parseInterval } from '../../types/interval-text.js';
 import { KindlingError } from '../../common/errors.js';
 import { VARCHAR, decimal, typeName, type DataType } from '../../types/datatype.js';
 import { parseValue } from '../../types/parse-value.js';
 import { valueAt, vectorOf, type Interval, type Scalar, type Vector } from '../../types/vector.js';
-import { DAY_US, civilFromDays, splitTimestamps } from './temporal.js';
+import { civilFromDays } from '../../types/calendar.js';
+import { DAY_US, splitTimestamps } from './temporal.js';
 
 export function formatDouble(x: number): string {
   if (Number.isNaN(x)) return 'nan';
@@ -104,57 +106,6 @@ export function toText(v: Vector): Vector {
     }
   }
   return { type: VARCHAR, length: n, values: out, nulls: v.nulls?.slice() };
-}
-
-// Interval units DuckDB reads, as months, days or µs per unit.
-const MONTHS: Record<string, number> = { millennium: 12000, millennia: 12000, century: 1200, centuries: 1200, decade: 120, year: 12, yr: 12, y: 12, quarter: 3, month: 1, mon: 1 };
-const DAYS: Record<string, number> = { week: 7, w: 7, day: 1, d: 1 };
-const MICROS: Record<string, number> = {
-  hour: 3_600_000_000, hr: 3_600_000_000, h: 3_600_000_000, minute: 60_000_000, min: 60_000_000, m: 60_000_000, second: 1e6, sec: 1e6, s: 1e6,
-  millisecond: 1000, msec: 1000, ms: 1000, microsecond: 1, usec: 1, us: 1,
-};
-const TOKEN = /\s*(?:(-)?(\d+):(\d{1,2})(?::(\d{1,2}(?:\.\d{1,6})?))?|(-?\d+(?:\.\d*)?)\s*([a-z]*))/y;
-
-/** n units: adds whole months, days and µs (a fraction of a month is 30 days of it, of a day 24 hours). */
-function addUnit(iv: Interval, n: number, unit: string): boolean {
-  const u = unit === '' ? 'second' : unit;
-  const name = [u, u.replace(/s$/, '')].find((x) => Object.hasOwn(MONTHS, x) || Object.hasOwn(DAYS, x) || Object.hasOwn(MICROS, x));
-  if (name === undefined) return false;
-  let days = 0;
-  if (Object.hasOwn(MONTHS, name)) {
-    const months = n * MONTHS[name];
-    iv.months += Math.trunc(months);
-    days = (months - Math.trunc(months)) * 30;
-  } else if (Object.hasOwn(DAYS, name)) days = n * DAYS[name];
-  else iv.micros += Math.round(n * MICROS[name]);
-  iv.days += Math.trunc(days);
-  iv.micros += Math.round((days - Math.trunc(days)) * DAY_US);
-  return true;
-}
-
-/** Interval text as DuckDB reads it; undefined when it is not an interval. */
-export function parseInterval(text: string): Interval | undefined {
-  let s = text.trim().toLowerCase();
-  const ago = /\d\s*[a-z]+\s+ago$/.test(s);
-  if (ago) s = s.replace(/\s+ago$/, '');
-  if (/^-?\d+(\.\d*)?$/.test(s)) s += ' seconds'; // a number alone counts seconds
-  if (s === '') return undefined;
-  const iv: Interval = { months: 0, days: 0, micros: 0 };
-  for (let pos = 0; pos < s.length; pos = TOKEN.lastIndex) {
-    TOKEN.lastIndex = pos;
-    const m = TOKEN.exec(s);
-    if (!m) return undefined;
-    if (m[5] !== undefined) {
-      if (m[6] === '' || !addUnit(iv, Number(m[5]), m[6])) return undefined;
-    } else {
-      if (TOKEN.lastIndex < s.length) return undefined; // a time comes last
-      const us = (Number(m[2]) * 60 + Number(m[3])) * 60e6 + Math.round(Number(m[4] ?? 0) * 1e6);
-      iv.micros += m[1] ? -us : us;
-    }
-  }
-  if (![iv.months, iv.days].every((x) => x >= -2147483648 && x <= 2147483647) || Math.abs(iv.micros) >= 2 ** 63) return undefined;
-  const sign = ago ? -1 : 1;
-  return { months: sign * iv.months + 0, days: sign * iv.days + 0, micros: sign * iv.micros + 0 };
 }
 
 const FORMS: Partial<Record<DataType['id'], string>> = {

@@ -28,7 +28,7 @@
  */
 import { KindlingError } from '../../common/errors.js';
 import { BIGINT, DATE, DOUBLE, INTERVAL, TIMESTAMP, type DataType } from '../../types/datatype.js';
-import { daysFromCivil } from '../../types/calendar.js';
+import { civilFromDays, daysFromCivil } from '../../types/calendar.js';
 import { isBig, isSafe, type Batch, type IntervalValues, type Vector } from '../../types/vector.js';
 import type { Expr } from '../../plan/logical/expr.js';
 import { mergeNulls } from './values.js';
@@ -40,19 +40,6 @@ const HOUR_US = 3_600_000_000;
 const MINUTE_US = 60_000_000;
 const DAY_BIG = 86_400_000_000n;
 const isNull = (nulls: Uint8Array | undefined, i: number) => nulls !== undefined && nulls[i] === 1;
-
-/** [year, month, day] of days since 1970-01-01 (H. Hinnant's civil_from_days). */
-export function civilFromDays(z: number): [number, number, number] {
-  z += 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
-}
 
 /** Whole days and µs of the day (floored) of each value of a DATE or TIMESTAMP vector. */
 export function splitTimestamps(v: Vector): { days: Float64Array; tod: Float64Array } {

@@ -13,7 +13,7 @@
 import { KindlingError } from '../../common/errors.js';
 import type { Schema } from '../../types/schema.js';
 import type { Batch, Vector } from '../../types/vector.js';
-import { columnsOf, type Expr } from '../../plan/logical/expr.js';
+import { and, equiKeys, type Expr } from '../../plan/logical/expr.js';
 import type { JoinKind } from '../../plan/logical/plan.js';
 import { compileExpr, type Compiled } from '../expr/compile.js';
 import { keyFn, nullIn, type RowKey } from './keys.js';
@@ -30,54 +30,12 @@ export interface JoinSpec {
   schema: Schema;
 }
 
-const conjuncts = (e: Expr): Expr[] => (e.kind === 'call' && e.fn === 'and' ? e.args.flatMap(conjuncts) : [e]);
-
 /** Splits a join condition into equal keys (left = right) and the residual. */
 export function planJoin(kind: JoinKind, condition: Expr | undefined, leftWidth: number, nullAware: boolean, schema: Schema): JoinSpec {
-  const leftKeys: Expr[] = [];
-  const rightKeys: Expr[] = [];
-  const rest: Expr[] = [];
-  const side = (e: Expr): 'l' | 'r' | 'both' | 'none' => {
-    const cs = [...columnsOf(e)];
-    if (cs.length === 0) return 'none';
-    if (cs.every((c) => c < leftWidth)) return 'l';
-    if (cs.every((c) => c >= leftWidth)) return 'r';
-    return 'both';
-  };
-  const shift = (e: Expr): Expr => shiftColumns(e, -leftWidth);
   // NOT IN: only the first conjunct (the IN comparison) is the null-aware key; the rest (correlation) is residual.
-  const all = condition ? conjuncts(condition) : [];
-  for (const [k, c] of all.entries()) {
-    if (c.kind === 'call' && c.fn === 'eq' && (!nullAware || k === 0)) {
-      const [a, b] = c.args;
-      const sa = side(a);
-      const sb = side(b);
-      if (sa === 'l' && sb === 'r') { leftKeys.push(a); rightKeys.push(shift(b)); continue; }
-      if (sa === 'r' && sb === 'l') { leftKeys.push(b); rightKeys.push(shift(a)); continue; }
-    }
-    rest.push(c);
-  }
-  const residual = rest.length === 0 ? undefined : compileExpr(rest.reduce((a, b) => ({ kind: 'call', fn: 'and', args: [a, b], type: a.type })));
-  return { kind, leftKeys: leftKeys.map(compileExpr), rightKeys: rightKeys.map(compileExpr), residual, nullAware, schema };
-}
-
-function shiftColumns(e: Expr, by: number): Expr {
-  switch (e.kind) {
-    case 'column':
-      return { ...e, index: e.index + by };
-    case 'literal':
-    case 'outer':
-    case 'subquery':
-      return e;
-    case 'call':
-      return { ...e, args: e.args.map((a) => shiftColumns(a, by)) };
-    case 'cast':
-      return { ...e, arg: shiftColumns(e.arg, by) };
-    case 'case':
-      return { ...e, whens: e.whens.map((w) => ({ when: shiftColumns(w.when, by), then: shiftColumns(w.then, by) })), else: shiftColumns(e.else, by) };
-    case 'inList':
-      return { ...e, arg: shiftColumns(e.arg, by), list: e.list.map((x) => shiftColumns(x, by)) };
-  }
+  const { left, right, rest } = equiKeys(condition, leftWidth, nullAware);
+  const residual = rest.length === 0 ? undefined : compileExpr(and(rest)!);
+  return { kind, leftKeys: left.map(compileExpr), rightKeys: right.map(compileExpr), residual, nullAware, schema };
 }
 
 /** Candidate pairs (left row, right row) before the residual: by hash on the keys, or all pairs. */
@@ -94,32 +52,25 @@ function* candidatePairs(spec: JoinSpec, left: Batch, right: Batch): Generator<{
         if (++n === BLOCK) yield flush();
       }
     }
-  } else if (spec.kind === 'inner' && left.length < right.length) {
-    // An inner join builds its hash table on the smaller side and probes it with the larger.
-    const rk = spec.rightKeys.map((f) => f(right));
-    const lk = spec.leftKeys.map((f) => f(left));
-    const table = buildTable(lk, left.length);
-    const key = keyFn(rk);
-    const hasNull = nullIn(rk);
-    for (let j = 0; j < right.length; j++) {
-      if (hasNull(j)) continue;
-      const m = table.get(key(j));
-      if (m === undefined) continue;
-      if (typeof m === 'number') { l[n] = m; r[n] = j; if (++n === BLOCK) yield flush(); continue; }
-      for (const i of m) { l[n] = i; r[n] = j; if (++n === BLOCK) yield flush(); }
-    }
   } else {
-    const rk = spec.rightKeys.map((f) => f(right));
+    // An inner join builds its hash table on the smaller side and probes it with the larger.
+    const swap = spec.kind === 'inner' && left.length < right.length;
     const lk = spec.leftKeys.map((f) => f(left));
-    const table = buildTable(rk, right.length);
-    const key = keyFn(lk);
-    const hasNull = nullIn(lk);
-    for (let i = 0; i < left.length; i++) {
-      if (hasNull(i)) continue;
-      const m = table.get(key(i));
+    const rk = spec.rightKeys.map((f) => f(right));
+    const table = swap ? buildTable(lk, left.length) : buildTable(rk, right.length);
+    const probe = swap ? rk : lk;
+    const key = keyFn(probe);
+    const hasNull = nullIn(probe);
+    for (let p = 0, pn = swap ? right.length : left.length; p < pn; p++) {
+      if (hasNull(p)) continue;
+      const m = table.get(key(p));
       if (m === undefined) continue;
-      if (typeof m === 'number') { l[n] = i; r[n] = m; if (++n === BLOCK) yield flush(); continue; }
-      for (const j of m) { l[n] = i; r[n] = j; if (++n === BLOCK) yield flush(); }
+      const many = typeof m === 'number' ? undefined : m;
+      for (let t = 0, tn = many ? many.length : 1; t < tn; t++) {
+        const b = many ? many[t] : (m as number);
+        if (swap) { l[n] = b; r[n] = p; } else { l[n] = p; r[n] = b; }
+        if (++n === BLOCK) yield flush();
+      }
     }
   }
   if (n > 0) yield flush();

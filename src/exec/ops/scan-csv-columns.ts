@@ -17,7 +17,7 @@ import type { RecordBatch } from '../../formats/csv/types.js';
 import { decodeBigInt, decodeDecimal, decodeFloat, decodeInt, type BadValueSink, type DecodeContext } from '../../formats/csv/decode.js';
 import { decodeBool, decodeDate, decodeInt32, decodeTimestampMicros, slowValue, TYPE_HINTS } from '../../formats/csv/decode-more.js';
 import { ByteDictionary, fieldText } from '../../formats/csv/dictionary.js';
-import { parseInterval } from '../../formats/csv/interval.js';
+import { parseInterval } from '../../types/interval-text.js';
 import type { TimestampFormat } from '../../formats/csv/timestamp-format.js';
 
 /** A value of a batch that does not read as its column's type. */

@@ -17,9 +17,9 @@ import { parseValue } from '../../types/parse-value.js';
 import { isSafe, type Scalar } from '../../types/vector.js';
 import type { RecordBatch } from './types.js';
 import type { DecodeContext } from './decode.js';
-import { parseTimestamp } from './decode.js';
+import { digitsAt, parseTimestamp } from './decode.js';
 import { fieldText } from './dictionary.js';
-import { parseInterval } from './interval.js';
+import { parseInterval } from '../../types/interval-text.js';
 
 const decoder = new TextDecoder('utf-8');
 const INT32_MIN = -2147483648;
@@ -97,17 +97,6 @@ export function decodeBool(batch: RecordBatch, c: number, out: Uint8Array, nulls
   }
 }
 
-/** n digits at buf[i..) (-1 if any is not a digit). */
-function digits(buf: Uint8Array, i: number, n: number): number {
-  let v = 0;
-  for (let k = 0; k < n; k++) {
-    const d = buf[i + k] - 48;
-    if (d < 0 || d > 9) return -1;
-    v = v * 10 + d;
-  }
-  return v;
-}
-
 /** DATE: YYYY-MM-DD (a real date) to days since 1970-01-01. */
 export function decodeDate(batch: RecordBatch, c: number, out: Int32Array, nulls: Uint8Array, ctx: DecodeContext): void {
   const buf = batch.buf;
@@ -119,9 +108,9 @@ export function decodeDate(batch: RecordBatch, c: number, out: Int32Array, nulls
     out[r] = 0;
     if (s === e) { nulls[r] = 1; continue; }
     nulls[r] = 0;
-    const y = e - s === 10 && buf[s + 4] === 45 && buf[s + 7] === 45 ? digits(buf, s, 4) : -1;
-    const m = y >= 0 ? digits(buf, s + 5, 2) : -1;
-    const d = m >= 0 ? digits(buf, s + 8, 2) : -1;
+    const y = e - s === 10 && buf[s + 4] === 45 && buf[s + 7] === 45 ? digitsAt(buf, s, 4, e) : -1;
+    const m = y >= 0 ? digitsAt(buf, s + 5, 2, e) : -1;
+    const d = m >= 0 ? digitsAt(buf, s + 8, 2, e) : -1;
     if (d < 0 || !validDate(y, m, d)) { reject(batch, c, r, ctx, 'is not a DATE', TYPE_HINTS.DATE); nulls[r] = 1; continue; }
     out[r] = daysFromCivil(y, m, d);
   }

@@ -247,7 +247,7 @@ const MS_DAY = 86400000;
 const MONTH_DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** n decimal digits at buf[i..i+n) as a number, or -1 if any is not a digit (or out of bounds). */
-function digitsAt(buf: Uint8Array, i: number, n: number, e: number): number {
+export function digitsAt(buf: Uint8Array, i: number, n: number, e: number): number {
   if (i + n > e) return -1;
   let v = 0;
   for (let k = 0; k < n; k++) {

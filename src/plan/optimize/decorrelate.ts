@@ -18,10 +18,9 @@
 import { KindlingError } from '../../common/errors.js';
 import { BIGINT, BOOLEAN } from '../../types/datatype.js';
 import type { AggregateCall, Expr } from '../logical/expr.js';
-import { mapChildren, visit } from '../logical/expr.js';
+import { and, conjuncts, mapChildren, visit } from '../logical/expr.js';
 import type { LogicalPlan } from '../logical/plan.js';
 import { inputs, planExprs, withInputs } from '../logical/plan.js';
-import { and, conjuncts } from './push-filters.js';
 
 const unsupported = (what: string) => new KindlingError('USAGE', `${what} is not supported yet by kindling's SQL engine`, { hint: 'rewrite the subquery as a join' });
 

@@ -7,10 +7,9 @@
  */
 import { BOOLEAN } from '../../types/datatype.js';
 import type { Expr } from '../logical/expr.js';
-import { key, mapChildren } from '../logical/expr.js';
+import { and, conjuncts, key, mapChildren } from '../logical/expr.js';
 import type { LogicalPlan } from '../logical/plan.js';
 import { mapPlanExprs, transformUp } from '../logical/plan.js';
-import { and, conjuncts } from './push-filters.js';
 
 const disjuncts = (e: Expr): Expr[] => (e.kind === 'call' && e.fn === 'or' ? e.args.flatMap(disjuncts) : [e]);
 const or = (es: Expr[]): Expr => es.reduce((a, b) => ({ kind: 'call', fn: 'or', args: [a, b], type: BOOLEAN }));

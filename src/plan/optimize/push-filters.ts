@@ -8,7 +8,7 @@
  */
 import { BOOLEAN } from '../../types/datatype.js';
 import type { Expr } from '../logical/expr.js';
-import { columnsOf, mapChildren, visit } from '../logical/expr.js';
+import { and, columnsOf, conjuncts, mapChildren, visit } from '../logical/expr.js';
 import type { LogicalPlan } from '../logical/plan.js';
 import { remap } from './prune-columns.js';
 
@@ -16,13 +16,6 @@ export function pushFilters(plan: LogicalPlan): LogicalPlan {
   return push(plan, []);
 }
 
-export function conjuncts(e: Expr): Expr[] {
-  return e.kind === 'call' && e.fn === 'and' ? e.args.flatMap(conjuncts) : [e];
-}
-
-export function and(es: Expr[]): Expr | undefined {
-  return es.length === 0 ? undefined : es.reduce((a, b) => ({ kind: 'call', fn: 'and', args: [a, b], type: BOOLEAN }));
-}
 
 const movable = (e: Expr) => {
   let ok = true;

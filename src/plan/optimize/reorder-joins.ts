@@ -13,10 +13,9 @@
  */
 import { BOOLEAN } from '../../types/datatype.js';
 import type { Expr } from '../logical/expr.js';
-import { columnsOf } from '../logical/expr.js';
+import { columnsOf, conjuncts } from '../logical/expr.js';
 import type { LogicalPlan } from '../logical/plan.js';
 import { inputs, withInputs } from '../logical/plan.js';
-import { conjuncts } from './push-filters.js';
 import { remap } from './prune-columns.js';
 
 type Join = LogicalPlan & { op: 'join' };

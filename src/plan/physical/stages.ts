@@ -19,7 +19,7 @@
  * SQL job runs the same operators in one process; `kindling plan` shows the DAG it will run.
  */
 import type { Expr } from '../logical/expr.js';
-import { columnsOf } from '../logical/expr.js';
+import { equiKeys } from '../logical/expr.js';
 import type { LogicalPlan } from '../logical/plan.js';
 import { expr as explainExpr } from '../logical/explain.js';
 
@@ -146,20 +146,6 @@ export function stageDag(plan: LogicalPlan, o: StageOptions): Stage[] {
   };
   walk(plan);
   return stages;
-}
-
-/** The `left = right` conjuncts of a join condition: their left and right sides, in text. */
-function equiKeys(condition: Expr | undefined, lw: number): { left: Expr[]; right: Expr[] } {
-  const left: Expr[] = [];
-  const right: Expr[] = [];
-  const cs = (e: Expr): Expr[] => (e.kind === 'call' && e.fn === 'and' ? e.args.flatMap(cs) : [e]);
-  for (const c of condition ? cs(condition) : []) {
-    if (c.kind !== 'call' || c.fn !== 'eq') continue;
-    const [a, b] = c.args.map((x) => [...columnsOf(x)]);
-    if (a.length && b.length && a.every((i) => i < lw) && b.every((i) => i >= lw)) { left.push(c.args[0]); right.push(c.args[1]); }
-    else if (a.length && b.length && a.every((i) => i >= lw) && b.every((i) => i < lw)) { left.push(c.args[1]); right.push(c.args[0]); }
-  }
-  return { left, right };
 }
 
 const exchangeText = (e: Exchange) => (e.kind === 'hash' ? `hash(${e.keys.join(', ')}) x ${e.partitions}` : e.kind === 'range' ? `range(${e.keys.join(', ')}) x ${e.partitions}` : e.kind);

@@ -4,6 +4,7 @@
 // dates before 1970, values beyond 2^53) plain, gzipped and in small splits, another dialect
 // (delimiter, quote, nullValue, no header, a timestamp format), Parquet files DuckDB wrote
 // (row-group splits, a committed output's _SUCCESS manifest), and the errors for bad records.
+import { civilFromDays } from '../../../src/types/calendar.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -120,18 +121,7 @@ test('the real event samples read exactly as DuckDB reads them, whole and in sma
 
 const pick = <T>(r: () => number, xs: T[]) => xs[Math.floor(r() * xs.length)];
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
-function civil(days: number): [number, number, number] {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
-}
-const dateText = (days: number) => { const [y, m, d] = civil(days); return `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`; };
+const dateText = (days: number) => { const [y, m, d] = civilFromDays(days); return `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`; };
 const csvField = (s: string, quote = '"', delim = ',') => (s.includes(delim) || s.includes(quote) || s.includes('\n') || s.startsWith(' ') ? quote + s.split(quote).join(quote + quote) + quote : s);
 function scaled(r: () => number, digits: number, scale: number): string {
   let s = '';

@@ -2,11 +2,12 @@
  * INTERVAL text, as DuckDB's cast from VARCHAR reads it and prints it: `<number> <unit>` parts
  * (`1 year 2 months 3 days`, `90 minutes`, `-1.5 seconds`, units in any case, singular, plural
  * or abbreviated: y/yr, mon, w, d, h/hr, m/min, s/sec, ms, us) and a clock part `[-]H:MM[:SS[.f]]`
- * (`1 month -03:00:00`), an optional leading `@` and trailing `ago` (negates). Fractions spill
+ * (`1 month -03:00:00`), an optional leading `@` and trailing `ago` (negates); a number alone
+ * counts seconds (`'42'` is 42 seconds). The CSV scan and the cast from VARCHAR both read it. Fractions spill
  * down as DuckDB's do: 1.5 years is 18 months, 1.5 months is 1 month 15 days (30-day months),
  * 1.5 days is 1 day 12 hours; microseconds are rounded.
  */
-import type { Interval } from '../../types/vector.js';
+import type { Interval } from './vector.js';
 
 const MONTH = 0;
 const DAY = 1;
@@ -40,6 +41,7 @@ export function parseInterval(text: string): Interval | undefined {
   let ago = false;
   if (/\sago$/.test(s)) { ago = true; s = s.slice(0, -3).trimEnd(); }
   if (!s) return undefined;
+  if (/^-?\d+\.?\d*$/.test(s)) s += ' seconds'; // DuckDB: no + sign, no leading dot
   let months = 0;
   let days = 0;
   let micros = 0;
