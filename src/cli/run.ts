@@ -8,8 +8,8 @@ import { faultsEnv } from '../worker/faults.js';
 import { loadJournal } from '../coordinator/journal.js';
 import { KindlingError } from '../common/errors.js';
 import { configureStorage } from '../storage/index.js';
-import type { AnalysisJob, Job } from '../spec/load.js';
-import { runSqlJob } from '../engine/sql-job.js';
+import type { Job } from '../spec/load.js';
+import { sqlPhysicalPlan } from '../engine/sql-plan.js';
 import { collect, logger, readJob, type LogFlags } from './common.js';
 import { bytes, count, duration, ProgressReporter, table } from './format.js';
 
@@ -41,17 +41,8 @@ export function registerRun(program: Command): void {
 
 export async function runLocal(job: Job, flags: LogFlags & { keepShuffle?: boolean; quiet?: boolean; resume?: boolean | string }): Promise<Manifest> {
   const log = logger(flags, { job: job.name });
-  if (job.sql) {
-    if (flags.resume) throw new KindlingError('USAGE', '--resume applies to built-in analyses; a SQL job runs again from the start', { hint: 'run the job without --resume' });
-    const progress = new ProgressReporter();
-    try {
-      return await runSqlJob(job, { log, onProgress: flags.quiet ? undefined : (p) => progress.note(`computing ${p.stage} (${p.done}/${p.total} tables done)`) });
-    } finally {
-      progress.clear();
-    }
-  }
   const resumed = flags.resume ? await resumable(job, flags.resume) : undefined;
-  const plan = resumed?.plan ?? (await physicalPlan(job));
+  const plan = resumed?.plan ?? (job.sql ? await sqlPhysicalPlan(job) : await physicalPlan(job));
   const progress = new ProgressReporter();
   // Ctrl-C or SIGTERM: stop the workers, commit nothing, remove staging data, then exit.
   const abort = new AbortController();
@@ -76,7 +67,7 @@ export async function runLocal(job: Job, flags: LogFlags & { keepShuffle?: boole
 }
 
 /** The journal of the run to take over; a clear error when there is none. */
-async function resumable(job: AnalysisJob, which: boolean | string) {
+async function resumable(job: Job, which: boolean | string) {
   configureStorage(job.storage);
   const r = await loadJournal(job.output.uri, typeof which === 'string' ? which : undefined);
   if (!r) {

@@ -72,8 +72,11 @@ export interface SerializedError {
 
 /** A map task's shuffle output that a reduce task could not find. */
 export interface LostShuffle {
+  /** The task (of the stage before, or of `stage`) whose output is gone. */
   map: number;
   uri: string;
+  /** The stage that wrote it (absent: the stage before the reader's). */
+  stage?: number;
 }
 
 export function placeText(p?: ErrorPlace): string {

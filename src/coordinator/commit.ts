@@ -33,8 +33,11 @@ export interface Manifest {
 
 export const SUCCESS = '_SUCCESS';
 
+/** What the commit protocol needs of a plan (a built-in analysis's or a SQL job's). */
+type RunIds = Pick<PhysicalPlan, 'runId' | 'shuffleUri' | 'stagingUri'> & { job: Pick<PhysicalPlan['job'], 'output'> };
+
 /** The manifest of this plan's run if it was committed (a coordinator died after committing). */
-export async function committedManifest(plan: PhysicalPlan): Promise<Manifest | undefined> {
+export async function committedManifest(plan: RunIds): Promise<Manifest | undefined> {
   const out = storeFor(plan.job.output.uri);
   const marker = out.join(plan.job.output.uri, SUCCESS);
   if (!(await out.head(marker))) return undefined;
@@ -43,7 +46,7 @@ export async function committedManifest(plan: PhysicalPlan): Promise<Manifest | 
 }
 
 /** Refuses to run over a committed output unless overwrite is set. */
-export async function checkOutput(plan: PhysicalPlan): Promise<void> {
+export async function checkOutput(plan: RunIds): Promise<void> {
   const out = storeFor(plan.job.output.uri);
   const marker = out.join(plan.job.output.uri, SUCCESS);
   if ((await out.head(marker)) && !plan.job.output.overwrite) {
@@ -93,18 +96,23 @@ export async function commit(plan: PhysicalPlan, maps: MapResult[], reduces: Red
     },
     workers,
   };
-  // Create-if-absent: of two runs committing into one output at once, exactly one wins.
+  await writeManifest(base, manifest);
+  return manifest;
+}
+
+/** Writes the manifest, last. Create-if-absent: of two runs committing into one output at once, exactly one wins. */
+export async function writeManifest(base: string, manifest: Manifest): Promise<void> {
+  const out = storeFor(base);
   if (!(await out.writeIfAbsent(out.join(base, SUCCESS), JSON.stringify(manifest, null, 2) + '\n'))) {
     throw new KindlingError('OUTPUT_EXISTS', `another run committed ${base} at the same time`, {
       place: { file: out.join(base, SUCCESS) },
       hint: 'give concurrent jobs different spec.output.uri values',
     });
   }
-  return manifest;
 }
 
 /** Removes the run's shuffle and staging data (after a commit or a failure). */
-export async function cleanup(plan: PhysicalPlan, keepShuffle = false): Promise<void> {
+export async function cleanup(plan: RunIds, keepShuffle = false): Promise<void> {
   if (!keepShuffle) await storeFor(plan.shuffleUri).deletePrefix(plan.shuffleUri);
   await storeFor(plan.stagingUri).deletePrefix(plan.stagingUri);
   // Drop the now-empty parents (_temporary/, _shuffle/) where the store has directories.

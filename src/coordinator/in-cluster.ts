@@ -4,8 +4,7 @@
  * pods (KubernetesBackend), and reports progress, output or failure in the job's status.
  * Everything it needs comes from its environment (set by the operator's pod builder).
  */
-import { randomUUID } from 'node:crypto';
-import { runSqlJob } from '../engine/sql-job.js';
+import { sqlPhysicalPlan } from '../engine/sql-plan.js';
 import { KindlingError } from '../common/errors.js';
 import { logEnv, type Logger } from '../common/logger.js';
 import { KubernetesBackend } from '../backends/kubernetes/backend.js';
@@ -68,16 +67,6 @@ export async function runCoordinatorInCluster(env: InClusterEnv, log: Logger, si
   if (!self) throw new KindlingError('KUBERNETES', `cannot read my own pod ${ns}/${podName}`);
   let runId: string | undefined;
   try {
-    if (job.sql) {
-      // SQL jobs run in this process for now (the stage DAG over workers is not built yet).
-      configureStorage(job.storage);
-      runId = randomUUID().slice(0, 8);
-      await reporter.running(runId, podName, Number(env.KINDLING_COORDINATOR_ATTEMPT ?? 0) + 1, `http://${env.POD_IP ?? '0.0.0.0'}:${COORDINATOR_PORT}`, logsUri(job.output.uri, runId));
-      const manifest = await runSqlJob(job, { runId, log });
-      await reporter.succeeded(manifest, job.output.uri);
-      log.info({ rows: manifest.counters.outputRows, output: job.output.uri }, 'job succeeded');
-      return 0;
-    }
     // A replacement coordinator takes over the run its predecessor journaled.
     const attempt = Number(env.KINDLING_COORDINATOR_ATTEMPT ?? 0);
     configureStorage(job.storage);
@@ -86,7 +75,7 @@ export async function runCoordinatorInCluster(env: InClusterEnv, log: Logger, si
         ? await loadJournal(job.output.uri).catch((e) => void log.warn({ err: String(e) }, 'cannot read the journal of the previous run; starting a new run'))
         : undefined;
     const resume = resumed && resumed.plan.job.name === jobName ? resumed : undefined;
-    const plan = resume?.plan ?? (await physicalPlan(job));
+    const plan = resume?.plan ?? (job.sql ? await sqlPhysicalPlan(job) : await physicalPlan(job));
     runId = plan.runId;
     await removeStaleWorkers(kube, ns, jobName, log);
     backend = new KubernetesBackend({

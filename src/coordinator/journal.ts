@@ -11,7 +11,8 @@
  */
 import { KindlingError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import type { PhysicalPlan } from '../plan/physical.js';
+import { parse, stringify } from '../common/json.js';
+import type { RunPlan } from './scheduler.js';
 import type { TaskId, TaskResult } from '../plan/tasks.js';
 import { storeFor } from '../storage/index.js';
 
@@ -23,34 +24,34 @@ export interface JournalEntry {
 }
 
 export interface Resumed {
-  plan: PhysicalPlan;
+  plan: RunPlan;
   entries: JournalEntry[];
   /** This coordinator's epoch: 1 for the first take-over. */
   epoch: number;
 }
 
-const dirOf = (plan: Pick<PhysicalPlan, 'stagingUri' | 'job'>) => storeFor(plan.job.output.uri).join(plan.stagingUri, 'journal');
+const dirOf = (plan: Pick<RunPlan, 'stagingUri' | 'job'>) => storeFor(plan.job.output.uri).join(plan.stagingUri, 'journal');
 
 /** Writes journal entries in order, in the background; failures are logged, never fatal. */
 export class Journal {
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly plan: PhysicalPlan,
+    private readonly plan: RunPlan,
     private readonly log: Logger,
   ) {}
 
   async start(epoch: number): Promise<void> {
     const store = storeFor(this.plan.job.output.uri);
     const dir = dirOf(this.plan);
-    if (epoch === 0) await store.write(store.join(dir, 'plan.json'), JSON.stringify(this.plan));
+    if (epoch === 0) await store.write(store.join(dir, 'plan.json'), stringify(this.plan));
     else await store.write(store.join(dir, `epoch-${epoch}`), new Date().toISOString());
   }
 
   record(id: TaskId, result: TaskResult): void {
     const store = storeFor(this.plan.job.output.uri);
     const uri = store.join(dirOf(this.plan), `s${id.stage}-p${id.partition}.json`);
-    const body = JSON.stringify({ stage: id.stage, partition: id.partition, attempt: id.attempt, result } satisfies JournalEntry);
+    const body = stringify({ stage: id.stage, partition: id.partition, attempt: id.attempt, result } satisfies JournalEntry);
     this.chain = this.chain.then(() => store.write(uri, body)).catch((e) => this.log.warn({ err: String(e), uri }, 'cannot write a journal entry; the task would run again on resume'));
   }
 
@@ -83,12 +84,12 @@ export async function loadJournal(outputUri: string, runId?: string): Promise<Re
     throw new KindlingError('INPUT_NOT_FOUND', `no journal for run ${run} under ${outputUri}`, { place: { file: dir }, hint: 'list the runs with a journal under <output>/_temporary/' });
   }
   const text = async (uri: string) => Buffer.from(await store.readAll(uri)).toString('utf8');
-  const plan = JSON.parse(await text(store.join(dir, 'plan.json'))) as PhysicalPlan;
+  const plan = parse<RunPlan>(await text(store.join(dir, 'plan.json')));
   const entries: JournalEntry[] = [];
   let epoch = 1;
   for (const f of files) {
     const name = f.uri.slice(f.uri.lastIndexOf('/') + 1);
-    if (/^s\d+-p\d+\.json$/.test(name)) entries.push(JSON.parse(await text(f.uri)) as JournalEntry);
+    if (/^s\d+-p\d+\.json$/.test(name)) entries.push(parse<JournalEntry>(await text(f.uri)));
     const e = /^epoch-(\d+)$/.exec(name);
     if (e) epoch = Math.max(epoch, Number(e[1]) + 1);
   }

@@ -7,10 +7,13 @@ import { fromSerialized } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { Backend } from '../backends/backend.js';
 import type { PhysicalPlan } from '../plan/physical.js';
-import type { MapResult, ReduceResult, TaskId, TaskResult } from '../plan/tasks.js';
+import type { MapResult, ReduceResult, StageResult, TaskId, TaskResult } from '../plan/tasks.js';
+import { isSqlPlan, type SqlPhysicalPlan } from '../engine/sql-plan.js';
+import { checkBadLimit } from '../engine/sql-job.js';
+import { commitSql } from './commit-sql.js';
 import { checkOutput, cleanup, commit, committedManifest, type Manifest } from './commit.js';
 import { Journal, type JournalEntry } from './journal.js';
-import { Scheduler, describeSplit, type StageStatus } from './scheduler.js';
+import { Scheduler, describeSplit, type RunPlan, type StageStatus } from './scheduler.js';
 import { handleAttemptEvents } from './attempts.js';
 import { CoordinatorServer } from './server.js';
 import { checkBadRecordLimit } from '../plan/bad-records.js';
@@ -42,7 +45,7 @@ export interface RunOptions {
   resume?: { entries: JournalEntry[]; epoch: number };
 }
 
-export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifest> {
+export async function runJob(plan: RunPlan, o: RunOptions): Promise<Manifest> {
   const startedAt = Date.now();
   if (o.resume) {
     // The dead coordinator may have committed already: then that is the result.
@@ -63,12 +66,12 @@ export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifes
   handleAttemptEvents(scheduler, o.log);
   // Bad records over spec.input.maxBadRecords fail the job as soon as the map results show it.
   scheduler.on('completed', (id: TaskId) => {
-    if (id.stage !== 0 || scheduler.job.kind !== 'running') return;
-    const e = checkBadRecordLimit(plan.job, plan.splits, scheduler.tasks[0].map((t) => (t.kind === 'succeeded' ? (t.result as MapResult) : undefined)));
+    if (scheduler.job.kind !== 'running') return;
+    const e = isSqlPlan(plan) ? sqlBadRecords(plan, scheduler, id.stage) : id.stage === 0 ? checkBadRecordLimit(plan.job, plan.splits, scheduler.tasks[0].map((t) => (t.kind === 'succeeded' ? (t.result as MapResult) : undefined))) : undefined;
     if (e) scheduler.abort(e.toJSON());
   });
   scheduler.on('resplit', (id: TaskId, at: { chose: number; from: number }) => {
-    o.log.info({ split: describeSplit(plan, id.partition), ...at }, 'a split chose its first record where its neighbour did not end; it runs again from there');
+    o.log.info({ split: describeSplit(plan as PhysicalPlan, id.partition), ...at }, 'a split chose its first record where its neighbour did not end; it runs again from there');
   });
   const token = o.token ?? randomBytes(24).toString('base64url');
   const lastSeen = new Map<string, number>();
@@ -95,7 +98,7 @@ export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifes
   const bound = await server.listen(o.listen?.host, o.listen?.port);
   const adv = o.listen?.advertise;
   const url = adv ? `http://${adv.includes(':') ? `[${adv}]` : adv}:${new URL(bound).port}` : bound;
-  o.log.info({ url, runId: plan.runId, splits: plan.splits.length }, 'coordinator listening');
+  o.log.info({ url, runId: plan.runId, stages: plan.stages.length }, 'coordinator listening');
 
   const done = new Promise<void>((resolve) => {
     const check = () => {
@@ -154,11 +157,20 @@ export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifes
     shuttingDown = true;
     o.onProgress?.(progress(plan, scheduler, startedAt));
     if (scheduler.job.kind === 'failed') throw fromSerialized(scheduler.job.error);
+    const workers = [...peakRssKb].map(([id, kb]) => ({ id, peakRssBytes: kb * 1024 }));
+    if (isSqlPlan(plan)) {
+      for (const s of plan.stages) {
+        const e = sqlBadRecords(plan, scheduler, s.id); // also for results restored from a journal
+        if (e) throw e;
+      }
+      const manifest = await commitSql(plan, (s) => scheduler.results(s) as StageResult[], scheduler.status(), startedAt, workers);
+      o.log.info({ rows: manifest.counters.outputRows, tables: Object.keys(manifest.tables) }, 'committed');
+      return manifest;
+    }
     const maps = scheduler.results(0) as MapResult[];
     const reduces = scheduler.results(1) as ReduceResult[];
     const tooMany = checkBadRecordLimit(plan.job, plan.splits, maps); // also for map results restored from a journal
     if (tooMany) throw tooMany;
-    const workers = [...peakRssKb].map(([id, kb]) => ({ id, peakRssBytes: kb * 1024 }));
     const manifest = await commit(plan, maps, reduces, scheduler.status(), startedAt, workers);
     o.log.info({ rows: manifest.counters.outputRows }, 'committed');
     return manifest;
@@ -174,15 +186,42 @@ export async function runJob(plan: PhysicalPlan, o: RunOptions): Promise<Manifes
   }
 }
 
-function progress(plan: PhysicalPlan, s: Scheduler, startedAt: number): Progress {
+/** Bad records of a SQL job's scan stage over its table's spec.tables.<t>.maxBadRecords. */
+function sqlBadRecords(plan: SqlPhysicalPlan, s: Scheduler, stage: number) {
+  const name = plan.stages[stage].stage.scan;
+  const table = name === undefined ? undefined : plan.job.sql.tables.find((t) => t.name === name);
+  if (!table) return undefined;
+  let bad = 0;
+  let read = 0;
+  for (const t of s.tasks[stage]) {
+    if (t.kind !== 'succeeded') continue;
+    const r = t.result as StageResult;
+    bad += r.rejectedRows ?? 0;
+    read += (r.inputRows ?? 0) + (r.rejectedRows ?? 0);
+  }
+  try {
+    checkBadLimit(table, bad, read);
+    return undefined;
+  } catch (e) {
+    return e as Error & { toJSON(): never };
+  }
+}
+
+function progress(plan: RunPlan, s: Scheduler, startedAt: number): Progress {
   let records = 0;
   let bytesDone = 0;
-  s.tasks[0].forEach((t, i) => {
-    if (t.kind === 'succeeded') {
-      records += (t.result as MapResult).records;
-      bytesDone += plan.splits[i].end - plan.splits[i].start;
-    }
+  let bytesTotal = 0;
+  const splitsOf = (stage: number) => (isSqlPlan(plan) ? plan.stages[stage].splits : stage === 0 ? plan.splits : undefined);
+  s.tasks.forEach((ts, stage) => {
+    const splits = splitsOf(stage);
+    if (!splits) return;
+    for (const sp of splits) bytesTotal += sp.end - sp.start;
+    ts.forEach((t, i) => {
+      if (t.kind !== 'succeeded' || !splits[i]) return;
+      records += t.result.kind === 'map' ? t.result.records : t.result.kind === 'stage' ? t.result.inputRows ?? 0 : 0;
+      bytesDone += splits[i].end - splits[i].start;
+    });
   });
-  return { stages: s.status(), records, bytesDone, bytesTotal: plan.inputBytes, elapsedMs: Date.now() - startedAt };
+  return { stages: s.status(), records, bytesDone, bytesTotal, elapsedMs: Date.now() - startedAt };
 }
 

@@ -1,12 +1,15 @@
 /**
- * The stage graph: map tasks (one per split), then reduce tasks (one per partition) once
- * every map task has succeeded. Hands out tasks, applies results and failures, and knows
- * when the job is done. Deterministic: the clock is injected, nothing here does I/O.
+ * The stage graph: a DAG of stages of any depth. A stage's tasks run once every stage it reads
+ * has succeeded (a built-in analysis: map tasks, one per split, then reduce tasks, one per
+ * partition; a SQL job: the stages of engine/sql-plan.ts, independent ones side by side).
+ * Hands out tasks, applies results and failures, and knows when the job is done.
+ * Deterministic: the clock is injected, nothing here does I/O.
  */
 import { EventEmitter } from 'node:events';
 import { KindlingError, type SerializedError } from '../common/errors.js';
 import type { PhysicalPlan } from '../plan/physical.js';
-import { pad5, taskName, type MapResult, type Task, type TaskId, type TaskResult } from '../plan/tasks.js';
+import { buildStageTask, isSqlPlan, stageAttemptFile, type SqlPhysicalPlan } from '../engine/sql-plan.js';
+import { pad5, taskName, type MapResult, type StageResult, type Task, type TaskId, type TaskResult } from '../plan/tasks.js';
 import { storeFor } from '../storage/index.js';
 import { fail, initialTask, invalidate, lose, runningAttempt, speculate, start, succeed, type Running, type TaskState } from './task-state.js';
 import { badRecordPolicy } from '../plan/bad-records.js';
@@ -25,9 +28,13 @@ export const SPECULATION_MIN_MS = 1000;
 
 export type JobState = { kind: 'running' } | { kind: 'succeeded' } | { kind: 'failed'; error: SerializedError };
 
+/** A plan the scheduler runs: a built-in analysis's two stages, or a SQL job's DAG. */
+export type RunPlan = PhysicalPlan | SqlPhysicalPlan;
+
 export interface StageStatus {
   id: number;
-  kind: 'map' | 'reduce';
+  /** map, reduce, or sql. */
+  kind: string;
   total: number;
   pending: number;
   running: number;
@@ -38,7 +45,7 @@ export interface StageStatus {
 }
 
 export class Scheduler extends EventEmitter {
-  readonly plan: PhysicalPlan;
+  readonly plan: RunPlan;
   readonly tasks: TaskState[][];
   job: JobState = { kind: 'running' };
   private readonly now: () => number;
@@ -51,7 +58,7 @@ export class Scheduler extends EventEmitter {
    */
   readonly epoch: number;
 
-  constructor(plan: PhysicalPlan, now: () => number = Date.now, epoch = 0) {
+  constructor(plan: RunPlan, now: () => number = Date.now, epoch = 0) {
     super();
     this.plan = plan;
     this.now = now;
@@ -61,24 +68,44 @@ export class Scheduler extends EventEmitter {
     this.setMaxListeners(0); // one listener per long-polling worker
   }
 
-  /** The stage whose tasks can run now: the first not fully succeeded. */
+  /** The first stage not fully succeeded (tasks.length when all are). */
   currentStage(): number {
-    const i = this.tasks.findIndex((ts) => ts.some((t) => t.kind !== 'succeeded'));
+    const i = this.tasks.findIndex((ts) => !done(ts));
     return i < 0 ? this.tasks.length : i;
   }
 
-  /** The next pending task of the runnable stage, marked running on `worker`. */
+  /** The stages a stage reads. */
+  inputsOf(stage: number): number[] {
+    return isSqlPlan(this.plan) ? this.plan.stages[stage].inputs : stage > 0 ? [stage - 1] : [];
+  }
+
+  /** Can the stage's tasks run: it is not done and every stage it reads is. */
+  runnable(stage: number): boolean {
+    return !done(this.tasks[stage]) && this.inputsOf(stage).every((s) => done(this.tasks[s]));
+  }
+
+  private allDone(): boolean {
+    return this.tasks.every(done);
+  }
+
+  /** The next pending task of a runnable stage (lowest stage first), marked running on `worker`. */
   assign(worker: string): Task | undefined {
     if (this.job.kind !== 'running') return undefined;
-    const stage = this.currentStage();
-    if (stage >= this.tasks.length) return undefined;
-    const ts = this.tasks[stage];
     const now = this.now();
-    const p = ts.findIndex((t) => t.kind === 'pending' && (t.notBefore ?? 0) <= now);
-    if (p < 0) return this.speculate(stage, worker, now);
-    this.stageTimes[stage].startedAt ??= now;
-    ts[p] = start(ts[p], worker, now);
-    return this.build(stage, p, (ts[p] as Running).attempts[0].attempt);
+    const runnable = this.tasks.map((_, s) => s).filter((s) => this.runnable(s));
+    for (const stage of runnable) {
+      const ts = this.tasks[stage];
+      const p = ts.findIndex((t) => t.kind === 'pending' && (t.notBefore ?? 0) <= now);
+      if (p < 0) continue;
+      this.stageTimes[stage].startedAt ??= now;
+      ts[p] = start(ts[p], worker, now);
+      return this.build(stage, p, (ts[p] as Running).attempts[0].attempt);
+    }
+    for (const stage of runnable) {
+      const t = this.speculate(stage, worker, now);
+      if (t) return t;
+    }
+    return undefined;
   }
 
   /** A speculative copy of the stage's worst straggler for this idle worker, if one is due. */
@@ -130,7 +157,12 @@ export class Scheduler extends EventEmitter {
   private build(stage: number, partition: number, attempt: number): Task {
     const plan = this.plan;
     const { endpoint, region, forcePathStyle } = plan.job.storage;
-    const id = { stage, partition, attempt, storage: { endpoint, region, forcePathStyle } };
+    const storage = { endpoint, region, forcePathStyle };
+    if (isSqlPlan(plan)) {
+      const upstream = (s: number) => (this.tasks[s] as Succeeded[]).map((t) => ({ attempt: t.attempt, result: t.result as StageResult }));
+      return buildStageTask(plan, { stage, partition, attempt }, storage, this.epochTag(), upstream);
+    }
+    const id = { stage, partition, attempt, storage };
     if (plan.stages[stage].kind === 'map') {
       return {
         kind: 'map', ...id, runId: plan.runId, split: plan.splits[partition], query: plan.query,
@@ -155,12 +187,13 @@ export class Scheduler extends EventEmitter {
   }
 
   private partUri(partition: number, attempt: number): string {
-    const plan = this.plan;
+    const plan = this.plan as PhysicalPlan;
     return storeFor(plan.stagingUri).join(plan.stagingUri, plan.query.table, `part-${pad5(partition)}-a${attempt}${this.epochTag()}.parquet`);
   }
 
   /** The files an attempt writes (by name: never what a report claims). */
   attemptFiles(id: TaskId): string[] {
+    if (isSqlPlan(this.plan)) return [stageAttemptFile(this.plan, id, this.epochTag())];
     if (this.plan.stages[id.stage]?.kind !== 'map') return [this.partUri(id.partition, id.attempt)];
     const base = this.shuffleBase(id.stage, id.partition, id.attempt);
     return [`${base}.data`, `${base}.index.json`];
@@ -175,9 +208,9 @@ export class Scheduler extends EventEmitter {
     const ts = this.tasks[id.stage];
     if (!ts || ts[id.partition]?.kind === 'succeeded') return;
     ts[id.partition] = { kind: 'succeeded', attempt: id.attempt, result, ms: 0 };
-    if (!ts.every((t) => t.kind === 'succeeded')) return;
+    if (!done(ts)) return;
     if (this.plan.stages[id.stage].kind === 'map') this.checkSplitsMeet();
-    if (this.currentStage() >= this.tasks.length && this.job.kind === 'running') this.job = { kind: 'succeeded' };
+    if (this.allDone() && this.job.kind === 'running') this.job = { kind: 'succeeded' };
   }
 
   complete(id: TaskId, result: TaskResult): void {
@@ -193,10 +226,10 @@ export class Scheduler extends EventEmitter {
     }
     if (before.kind === 'running' && before.attempts.length > 1) this.emit('superseded', id, before.attempts.filter((a) => a.attempt !== id.attempt));
     this.emit('completed', id, result);
-    if (ts.every((t) => t.kind === 'succeeded')) {
+    if (done(ts)) {
       this.stageTimes[id.stage].finishedAt = this.now();
       if (this.plan.stages[id.stage].kind === 'map') this.checkSplitsMeet();
-      if (this.currentStage() >= this.tasks.length && this.job.kind === 'running') this.job = { kind: 'succeeded' };
+      if (this.allDone() && this.job.kind === 'running') this.job = { kind: 'succeeded' };
     }
     this.emit('change');
   }
@@ -205,20 +238,22 @@ export class Scheduler extends EventEmitter {
     const ts = this.tasks[id.stage];
     if (!ts || this.job.kind !== 'running') return;
     const before = ts[id.partition];
-    // A reduce task that found map outputs gone: those map tasks run again first (the stage
-    // waits for them), then this task, at once; the failure counts as one attempt of it.
+    // A task that found upstream outputs gone: the tasks that wrote them run again first (this
+    // stage waits for theirs), then this task, at once; the failure counts as one attempt of it.
     const lost = id.stage > 0 && error.code === 'SHUFFLE_FETCH' && error.lost?.length ? error.lost : undefined;
     ts[id.partition] = fail(before, id.attempt, error, this.plan.job.maxTaskAttempts, this.now(), !lost);
-    if (lost && ts[id.partition] !== before) this.rerunLostMaps(id.stage - 1, lost);
+    if (lost && ts[id.partition] !== before) this.rerunLost(id.stage, lost);
     this.afterFailure(id.stage, id.partition);
   }
 
-  /** Map tasks whose output is gone go back to pending (unless already rerun). */
-  private rerunLostMaps(stage: number, lost: NonNullable<SerializedError['lost']>): void {
-    const ts = this.tasks[stage];
+  /** Upstream tasks whose output is gone go back to pending (unless already rerun). */
+  private rerunLost(reader: number, lost: NonNullable<SerializedError['lost']>): void {
     for (const l of lost) {
+      const stage = l.stage ?? reader - 1;
+      const ts = this.tasks[stage];
+      if (!ts || !this.inputsOf(reader).includes(stage)) continue;
       const t = ts[l.map];
-      if (t?.kind !== 'succeeded' || (t.result as MapResult).dataUri !== l.uri) continue; // rerun already
+      if (t?.kind !== 'succeeded' || outputUri(t.result) !== l.uri) continue; // rerun already
       const error: SerializedError = { code: 'SHUFFLE_FETCH', message: `its shuffle output ${l.uri} is gone`, retryable: true };
       ts[l.map] = invalidate(t, error, this.plan.job.maxTaskAttempts);
       this.emit('rerun', { stage, partition: l.map, attempt: t.attempt }, error);
@@ -248,7 +283,7 @@ export class Scheduler extends EventEmitter {
     if (t.kind === 'pending' && t.notBefore !== undefined) setTimeout(() => this.emit('change'), Math.max(0, t.notBefore - this.now())).unref();
     if (t.kind === 'failed') {
       const name = taskName(this.plan.runId, { stage, partition: p, attempt: t.attempt });
-      const where = this.plan.stages[stage].kind === 'map' ? ` on split ${describeSplit(this.plan, p)}` : ` on partition ${p}`;
+      const where = this.where(stage, p);
       this.abort({ ...t.error, message: `task ${name} failed after ${t.attempt + 1} attempt(s)${where}: ${t.error.message}` });
     }
     this.emit('change');
@@ -261,7 +296,15 @@ export class Scheduler extends EventEmitter {
    * That is right once the earlier split is, and a file's first split starts at its first byte,
    * so the reruns (each a new attempt that does not count against maxTaskAttempts) converge.
    */
+  private where(stage: number, p: number): string {
+    const plan = this.plan;
+    if (!isSqlPlan(plan)) return plan.stages[stage].kind === 'map' ? ` on split ${describeSplit(plan, p)}` : ` on partition ${p}`;
+    const split = plan.stages[stage].splits?.[p];
+    return split ? ` (stage ${stage}) on ${split.gzip ? `${split.uri} (whole gzip file)` : `${split.uri} bytes ${split.start}-${split.end}`}` : ` (stage ${stage}) on partition ${p}`;
+  }
+
   private checkSplitsMeet(): void {
+    if (isSqlPlan(this.plan)) return;
     const { splits } = this.plan;
     const ts = this.tasks[0];
     const res = ts.map((t) => (t as Succeeded).result as MapResult);
@@ -309,6 +352,11 @@ export class Scheduler extends EventEmitter {
     return this.tasks[stage].map((t) => (t as Extract<TaskState, { kind: 'succeeded' }>).result);
   }
 }
+
+const done = (ts: TaskState[]) => ts.every((t) => t.kind === 'succeeded');
+
+/** The output file of a task's result (a map task's shuffle data, a SQL stage task's file). */
+const outputUri = (r: TaskResult) => (r.kind === 'map' ? r.dataUri : r.uri);
 
 /** The number the task's next attempt would get: every attempt below it has been started. */
 function nextAttempt(t: TaskState): number {

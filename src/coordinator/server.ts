@@ -10,6 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../common/logger.js';
+import { parse, stringify } from '../common/json.js';
 import type { SerializedError } from '../common/errors.js';
 import type { Task, TaskId, TaskResult } from '../plan/tasks.js';
 import type { Scheduler } from './scheduler.js';
@@ -58,7 +59,7 @@ export class CoordinatorServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const reply = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
+      res.end(stringify(body));
     };
     if (!this.authorized(req)) {
       // The path only: a query string could carry a credential, and none is ever logged.
@@ -70,7 +71,7 @@ export class CoordinatorServer {
     try {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+      body = parse(Buffer.concat(chunks).toString('utf8') || '{}');
     } catch {
       return reply(400, { error: 'body must be JSON' });
     }

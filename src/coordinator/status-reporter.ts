@@ -62,7 +62,7 @@ export class StatusReporter {
   /** Called often; writes at most once a second, and only changes. */
   progress(p: Progress): void {
     this.latest = p;
-    const tasks: StageTasks[] = p.stages.map((s) => ({ stage: s.kind, total: s.total, pending: s.pending, running: s.running, succeeded: s.succeeded, failed: s.failed }));
+    const tasks: StageTasks[] = p.stages.map((s) => ({ stage: s.kind === 'sql' ? `stage ${s.id}` : s.kind, total: s.total, pending: s.pending, running: s.running, succeeded: s.succeeded, failed: s.failed }));
     this.tasks = tasks;
     const w = this.workers();
     const status: JobStatus = { progress: progressText(tasks), tasks, workers: { ...w, summary: `${w.ready}/${w.desired}` } };

@@ -20,7 +20,7 @@ export async function explainSqlJob(job: SqlJob): Promise<{ text: string; json: 
     const l = plan.listings.get(t.name);
     // The planner skips a table it cannot list; here that is the error the scan would give.
     if (!l) { await listSplits(storeFor(t.uri), t); continue; }
-    tables.push({ name: t.name, uri: t.uri, format: t.format, schema: formatSchema(t.schema), files: l.files.size, bytes: t.bytes ?? 0, splits: l.splits });
+    tables.push({ name: t.name, uri: t.uri, format: t.format, schema: formatSchema(t.schema), files: l.files.size, bytes: t.bytes ?? 0, splits: l.splits.length });
   }
   const lines = [`job ${job.name}: SQL, ${plan.outputs.length} output table(s), ${tables.length} input table(s)`, '', 'tables'];
   for (const t of tables) lines.push(`  ${t.name}: ${t.uri} (${t.format}, ${t.files} file(s), ${size(t.bytes)}, ${t.splits} split(s))`, `    ${t.schema}`);

@@ -26,14 +26,14 @@ import { SchemaSyntaxError, parseSchemaDdl, type Schema } from '../types/schema.
 import type { Batch } from '../types/vector.js';
 import { compileExpr } from '../exec/expr/compile.js';
 import { execute, type ExecContext } from '../exec/ops/execute.js';
-import { listSplits, readTable, tableFiles, type BadPolicy } from '../exec/ops/scan.js';
+import { listSplits, readTable, tableFiles, type BadPolicy, type Split } from '../exec/ops/scan.js';
 import { parquetSchema } from '../exec/ops/scan-parquet.js';
 import { encodeCsv, encodeJsonl } from '../exec/ops/write-text.js';
 import { compileWindows } from '../exec/ops/window.js';
 import { optimizeForRun } from './local.js';
 
 /** A table's files (uri -> bytes) and split count, listed once while planning. */
-export interface TableListing { files: Map<string, number>; splits: number }
+export interface TableListing { files: Map<string, number>; splits: Split[] }
 
 export interface SqlJobPlan {
   job: SqlJob;
@@ -76,7 +76,7 @@ function checkCompiles(p: LogicalPlan): void {
 async function listTable(t: TableSource): Promise<TableListing | undefined> {
   try {
     const splits = await listSplits(storeFor(t.uri), t);
-    return { files: new Map(splits.map((s) => [s.uri, s.fileSize])), splits: splits.length };
+    return { files: new Map(splits.map((s) => [s.uri, s.fileSize])), splits };
   } catch {
     return undefined;
   }
@@ -123,7 +123,7 @@ export interface SqlRunOptions {
 }
 
 /** skip: the job-wide limit of spec.tables.<t>.maxBadRecords, checked after each scan. */
-function checkBadLimit(t: TableSpec, bad: number, read: number): void {
+export function checkBadLimit(t: TableSpec, bad: number, read: number): void {
   const m = t.maxBadRecords;
   if (!m || bad === 0) return;
   const over = m.count !== undefined ? bad > m.count : bad / Math.max(read, 1) > (m.fraction ?? 1);

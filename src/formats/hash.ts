@@ -91,6 +91,15 @@ export function utf8Encode(s: string): { bytes: Uint8Array; length: number } {
   return { bytes: b, length: n };
 }
 
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+/** Hash of a double's 64 bits (0 and -0 alike). */
+export function hashNumber(x: number): number {
+  f64[0] = x + 0;
+  return fmix(mixH(mixH(SEED, u32[0]), u32[1]) ^ 8);
+}
+
 /** Hash of the string's UTF-8 bytes; equals hashBytes over the same bytes. */
 export function hashString(s: string): number {
   const { bytes, length } = utf8Encode(s);

@@ -7,6 +7,11 @@ import type { CsvSplit } from '../formats/csv/split-reader.js';
 import type { Compression } from '../types/table.js';
 import type { AggregateQuery } from './logical.js';
 import type { IoStats } from '../storage/stats.js';
+import type { LogicalPlan } from './logical/plan.js';
+import type { SortKey } from './logical/expr.js';
+import type { Partitioning } from './physical/stages.js';
+import type { Split } from '../exec/ops/scan-common.js';
+import type { Scalar } from '../types/vector.js';
 
 export interface TaskId {
   stage: number;
@@ -68,7 +73,75 @@ export interface ReduceTask extends TaskId {
   compression: Compression;
 }
 
-export type Task = MapTask | ReduceTask;
+/** Bytes [start, end) of one upstream task's output file. */
+export interface ExchangePart {
+  task: number;
+  attempt: number;
+  uri: string;
+  start: number;
+  end: number;
+}
+
+/** A sorted run of an upstream task (range exchange): its chunks and the sort keys each starts with. */
+export interface SortedRun {
+  task: number;
+  attempt: number;
+  uri: string;
+  chunks: { start: number; end: number; rows: number }[];
+  /** The sort keys of each chunk's first row. */
+  samples: Scalar[][];
+}
+
+/** One exchange input of a SQL stage task: what it reads of the upstream stage's outputs. */
+export interface StageInput {
+  stage: number;
+  kind: Partitioning['kind'];
+  /** hash: partition p of every upstream output; single, broadcast: all of each. */
+  parts: ExchangePart[];
+  /** range: every upstream task's sorted run (the task keeps its key range of them). */
+  runs?: SortedRun[];
+  /** range: the sort keys (over the upstream output's columns) and the number of partitions. */
+  keys?: SortKey[];
+  partitions?: number;
+}
+
+/** A task of a SQL job's stage: run the stage's fragment over this task's split or partition. */
+export interface StageTask extends TaskId {
+  kind: 'stage';
+  runId: string;
+  storage: TaskStorage;
+  /** The stage's fragment (plan/physical/stages.ts). */
+  plan: LogicalPlan;
+  /** A source stage: this task's split of the table it scans (absent for an empty table). */
+  split?: Split;
+  inputs: StageInput[];
+  /** The partitions of the stage it feeds (range: this task's index among them). */
+  output:
+    | { kind: 'exchange'; partitioning: Partitioning; uri: string }
+    | { kind: 'table'; uri: string; format: 'parquet' | 'csv' | 'jsonl'; compression: Compression };
+  /** The scan's bad-record policy (spec.tables.<t>.onBadRecord). */
+  badRecords: 'fail' | 'skip';
+}
+
+export interface StageResult {
+  kind: 'stage';
+  /** The file it wrote: an exchange output or a part file. */
+  uri: string;
+  /** hash, single, broadcast: partition p is bytes [offsets[p], offsets[p+1]). */
+  offsets?: number[];
+  /** range: the sorted run. */
+  chunks?: SortedRun['chunks'];
+  samples?: Scalar[][];
+  rows: number;
+  bytes: number;
+  /** A source stage: records read (good ones), and bad ones dropped (onBadRecord skip). */
+  inputRows?: number;
+  rejectedRows?: number;
+  ms: number;
+  io?: IoStats;
+}
+
+export type Task = MapTask | ReduceTask | StageTask;
 
 export interface MapResult {
   kind: 'map';
@@ -111,7 +184,7 @@ export interface ReduceResult {
   io?: IoStats;
 }
 
-export type TaskResult = MapResult | ReduceResult;
+export type TaskResult = MapResult | ReduceResult | StageResult;
 
 export function taskName(runId: string, t: TaskId): string {
   return `${runId}-s${t.stage}-p${t.partition}-a${t.attempt}`;

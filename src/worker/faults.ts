@@ -14,7 +14,9 @@
  *   hold:<stage>:<p>[:<attempt>]:<file>                     the task waits until the file exists (a barrier:
  *                                                           the test decides when the task goes on); an
  *                                                           absolute path
- *   stage = map | reduce; attempt = a number or * (every attempt), default 0.
+ *   stage = map | reduce (built-in analyses) | s<N> (stage N of a SQL job, as `kindling plan`
+ *   numbers them); lose-shuffle:s<N>:<p> deletes the output of stage N's task p when a task
+ *   of a later stage is about to read it. attempt = a number or * (every attempt), default 0.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { KindlingError } from '../common/errors.js';
@@ -29,7 +31,8 @@ export type FaultAction = 'kill' | 'kill-all' | 'fail' | 'slow' | 'lose-shuffle'
 export interface Fault {
   text: string;
   action: FaultAction;
-  stage: 'map' | 'reduce';
+  /** map, reduce, or s<N>. */
+  stage: string;
   partition: number;
   /** '*' = every attempt. */
   attempt: number | '*';
@@ -43,8 +46,8 @@ export interface Fault {
 
 const ACTIONS: FaultAction[] = ['kill', 'kill-all', 'fail', 'slow', 'lose-shuffle', 'hold'];
 const GRAMMAR =
-  'kill|kill-all:<map|reduce>:<partition>[:<attempt|*>][:start|before-result], fail:<stage>:<partition>[:<attempt|*>], ' +
-  'slow:<stage>:<partition>[:<attempt|*>]:<ms>, lose-shuffle:map:<partition>[:<attempt|*>], hold:<stage>:<partition>[:<attempt|*>]:<absolute file>';
+  'kill|kill-all:<map|reduce|s<N>>:<partition>[:<attempt|*>][:start|before-result], fail:<stage>:<partition>[:<attempt|*>], ' +
+  'slow:<stage>:<partition>[:<attempt|*>]:<ms>, lose-shuffle:<map|s<N>>:<partition>[:<attempt|*>], hold:<stage>:<partition>[:<attempt|*>]:<absolute file>';
 
 const isNat = (s: string | undefined) => s !== undefined && /^\d+$/.test(s);
 const isAttempt = (s: string | undefined) => s === '*' || isNat(s);
@@ -59,7 +62,7 @@ function parseOne(text: string): Fault {
   const bad = (why: string) => new KindlingError('USAGE', `${FAULTS_ENV}: bad fault "${text}": ${why}`, { hint: `expected ${GRAMMAR}` });
   const [action, stage, p, ...rest] = text.split(':');
   if (!ACTIONS.includes(action as FaultAction)) throw bad(`unknown action "${action}"`);
-  if (stage !== 'map' && stage !== 'reduce') throw bad('the stage must be map or reduce');
+  if (stage !== 'map' && stage !== 'reduce' && !/^s\d+$/.test(stage ?? '')) throw bad('the stage must be map, reduce or s<N> (a SQL stage)');
   if (!isNat(p)) throw bad('the partition must be a number');
   const f: Fault = { text, action: action as FaultAction, stage, partition: Number(p), attempt: 0, point: 'start', ms: 0 };
   if (isAttempt(rest[0]) && !((action === 'slow' || action === 'hold') && rest.length === 1)) {
@@ -78,7 +81,7 @@ function parseOne(text: string): Fault {
     const file = rest.splice(0).join(':');
     if (!file.startsWith('/')) throw bad('hold needs an absolute file path');
     f.file = file;
-  } else if (action === 'lose-shuffle' && stage !== 'map') throw bad('only map output can be lost');
+  } else if (action === 'lose-shuffle' && stage === 'reduce') throw bad('only map or SQL stage output can be lost');
   if (rest.length) throw bad(`unexpected "${rest.join(':')}"`);
   return f;
 }
@@ -96,6 +99,8 @@ function faults(): Fault[] {
   return (parsed ??= parseFaults(process.env[FAULTS_ENV]));
 }
 
+const kindOf = (t: Task) => (t.kind === 'stage' ? `s${t.stage}` : t.kind);
+
 const matches = (f: Fault, kind: string, partition: number, attempt: number) =>
   f.stage === kind && f.partition === partition && (f.attempt === '*' || f.attempt === attempt);
 
@@ -111,9 +116,12 @@ function announce(f: Fault, task: Task, extra: Record<string, unknown> = {}): vo
 export async function atStart(task: Task): Promise<void> {
   const fs = faults();
   if (fs.length === 0) return;
-  if (task.kind === 'reduce') {
+  const read = task.kind === 'reduce' ? task.inputs.map((i) => ({ stage: 'map', task: i.map, attempt: i.attempt, uri: i.uri }))
+    : task.kind === 'stage' ? task.inputs.flatMap((i) => [...i.parts, ...(i.runs ?? [])].map((x) => ({ stage: `s${i.stage}`, task: x.task, attempt: x.attempt, uri: x.uri })))
+    : [];
+  if (read.length > 0) {
     for (const f of fs.filter((x) => x.action === 'lose-shuffle')) {
-      const input = task.inputs.find((i) => i.map === f.partition && (f.attempt === '*' || f.attempt === i.attempt));
+      const input = read.find((i) => i.stage === f.stage && i.task === f.partition && (f.attempt === '*' || f.attempt === i.attempt));
       if (!input) continue;
       const store = storeFor(input.uri);
       if (!(await store.head(input.uri))) continue; // another reduce task deleted it already
@@ -122,7 +130,7 @@ export async function atStart(task: Task): Promise<void> {
     }
   }
   for (const f of fs) {
-    if (!matches(f, task.kind, task.partition, task.attempt)) continue;
+    if (!matches(f, kindOf(task), task.partition, task.attempt)) continue;
     if (f.action === 'slow') {
       announce(f, task);
       await new Promise((r) => setTimeout(r, f.ms));
@@ -139,7 +147,7 @@ export async function atStart(task: Task): Promise<void> {
 /** After a task wrote its output, before the worker reports it: kill at before-result. */
 export function beforeResult(task: Task): void {
   for (const f of faults()) {
-    if ((f.action === 'kill' || f.action === 'kill-all') && f.point === 'before-result' && matches(f, task.kind, task.partition, task.attempt)) die(f, task);
+    if ((f.action === 'kill' || f.action === 'kill-all') && f.point === 'before-result' && matches(f, kindOf(task), task.partition, task.attempt)) die(f, task);
   }
 }
 

@@ -7,6 +7,7 @@ import http from 'node:http';
 import { Piscina } from 'piscina';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../common/logger.js';
+import { parse, stringify } from '../common/json.js';
 import type { Task, TaskId } from '../plan/tasks.js';
 import type { TaskOutcome } from './tasks/run-task.js';
 
@@ -113,7 +114,7 @@ class RefusedError extends Error {}
 
 /** POSTs JSON and returns the JSON answer (node:http: no fetch/undici start-up cost). */
 function postJson(agent: http.Agent, url: string, token: string, body: object): Promise<Record<string, unknown>> {
-  const data = Buffer.from(JSON.stringify(body));
+  const data = Buffer.from(stringify(body));
   return new Promise((resolve, reject) => {
     const req = http.request(url, {
       method: 'POST',
@@ -125,7 +126,7 @@ function postJson(agent: http.Agent, url: string, token: string, body: object): 
       res.on('error', reject);
       res.on('end', () => {
         try {
-          const json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+          const json = parse<Record<string, unknown>>(Buffer.concat(chunks).toString('utf8'));
           const status = res.statusCode ?? 0;
           if (status >= 400 && status < 500) reject(new RefusedError(`coordinator refused the request (${status}): ${String(json.error)}`));
           else if (status !== 200) reject(new Error(`coordinator answered ${status}: ${String(json.error)}`));

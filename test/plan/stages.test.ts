@@ -19,10 +19,13 @@ const OPTIONS = { partitions: 8, broadcastBytes: 10 << 20, splitSize: 64 << 20 }
 before(() => loadParser());
 const dag = (sql: string) => stageDag(optimizeForRun(bindSql(sql, TABLES).outputs[0].plan), OPTIONS);
 
-test('an aggregate: partial in the scan stage, hash exchange on the keys to the final one; a sort by range', () => {
+test('an aggregate: hash exchange on the keys to the stage that aggregates; a sort by range', () => {
   const s = dag('select o_cust, sum(o_total) as t from orders group by o_cust order by t desc');
   assert.equal(s.length, 3, describeStages(s).join('\n'));
-  assert.deepEqual(s[0].ops, ['partial aggregate', 'scan orders']);
+  assert.deepEqual(s[0].ops, ['scan orders']);
+  assert.deepEqual(s[1].ops, ['project', 'aggregate']);
+  assert.equal(s[0].output?.kind, 'hash');
+  assert.equal(s[2].output, undefined, 'the last stage writes the table');
   assert.equal(s[0].tasks, 16, '1 GiB in 64 MiB splits');
   assert.deepEqual(s[1].inputs, [{ stage: 0, exchange: { kind: 'hash', keys: ['o_cust'], partitions: 8 } }]);
   assert.equal(s[2].inputs[0].exchange.kind, 'range');

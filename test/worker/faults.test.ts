@@ -28,11 +28,11 @@ test('the grammar: action, stage, partition, attempt (default 0, * for every one
 test('a bad entry is a USAGE error naming it and the grammar; faultsEnv passes on only a valid value', () => {
   for (const [bad, why] of [
     ['explode:map:1', /unknown action "explode"/],
-    ['kill:shuffle:1', /the stage must be map or reduce/],
+    ['kill:shuffle:1', /the stage must be map, reduce or s<N>/],
     ['kill:map:x', /the partition must be a number/],
     ['kill:map:1:later', /the point must be start or before-result/],
     ['slow:map:1', /slow needs a duration in ms/],
-    ['lose-shuffle:reduce:1', /only map output can be lost/],
+    ['lose-shuffle:reduce:1', /only map or SQL stage output can be lost/],
     ['hold:map:1', /hold needs an absolute file path/],
     ['hold:map:1:0:gate', /hold needs an absolute file path/],
     ['fail:map:1:0:9', /unexpected "9"/],

@@ -3,7 +3,7 @@
  * first or last as the key says), then one gather per column. Strings order by code point, as
  * DuckDB's default collation does; equal keys keep their input order.
  */
-import type { Batch } from '../../types/vector.js';
+import type { Batch, Vector } from '../../types/vector.js';
 import { comparator } from '../expr/logic.js';
 import type { Compiled } from '../expr/compile.js';
 import { takeBatch } from './rows.js';
@@ -16,17 +16,23 @@ export interface CompiledSortKey {
 
 /** A comparator of rows i and j of the batch by the keys. */
 export function rowComparator(keys: CompiledSortKey[], b: Batch): (i: number, j: number) => number {
-  const parts = keys.map((k) => {
-    const v = k.expr(b);
-    const cmp = comparator(v, v);
-    const nulls = v.nulls;
+  const vs = keys.map((k) => k.expr(b));
+  return crossComparator(keys, vs, vs);
+}
+
+/** Compares row i of the key vectors `a` with row j of the key vectors `b` (same types), by the keys' orders. */
+export function crossComparator(keys: { desc: boolean; nullsFirst: boolean }[], a: Vector[], b: Vector[]): (i: number, j: number) => number {
+  const parts = keys.map((k, n) => {
+    const cmp = comparator(a[n], b[n]);
+    const na = a[n].nulls;
+    const nb = b[n].nulls;
     const sign = k.desc ? -1 : 1;
     const nullSide = k.nullsFirst ? -1 : 1;
     return (i: number, j: number) => {
-      if (nulls) {
-        const a = nulls[i];
-        const c = nulls[j];
-        if (a || c) return a && c ? 0 : a ? nullSide : -nullSide;
+      if (na || nb) {
+        const x = na ? na[i] : 0;
+        const y = nb ? nb[j] : 0;
+        if (x || y) return x && y ? 0 : x ? nullSide : -nullSide;
       }
       return sign * cmp(i, j);
     };

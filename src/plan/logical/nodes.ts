@@ -78,6 +78,11 @@ export interface TableSource {
   splitSize: number;
   /** The bytes of its files, when the planner has listed them (join order estimates). */
   bytes?: number;
+  /**
+   * Set in a stage's fragment (plan/physical/stages.ts): not a declared table but the output of
+   * stage `exchange`, as the exchange delivers it to this task.
+   */
+  exchange?: number;
 }
 
 /**

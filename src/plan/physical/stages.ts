@@ -1,28 +1,43 @@
 /**
  * The stage DAG of an optimized logical plan: where a distributed run cuts it at exchanges.
+ * Each stage holds its fragment: the part of the plan it runs, whose leaves are table scans (a
+ * source stage: one task per split) and exchange inputs (scans of a TableSource with
+ * `exchange` set: the output of that stage, as the exchange delivers it). How a stage's output
+ * leaves it is its `output` partitioning; the last stage of a plan has none (it writes the table).
  *
- *   scan             a source stage, one task per split
- *   aggregate        partial aggregate in the input's stage; exchange hash(group keys) (single
- *                    without keys) to a final-aggregate stage
+ *   aggregate        exchange hash(group keys; the keys every grouping set shares) to the stage
+ *                    that aggregates; single without keys
  *   join             the side estimated under the broadcast threshold is broadcast to the other
  *                    side's stage (build there); else both sides exchange hash(join keys) to a
- *                    join stage; a join without equal keys broadcasts its smaller side
- *   window           exchange hash(partition keys) (single without) to a window stage
- *   sort             exchange range(sort keys, by sampling) to a sort stage; sort + limit: a
- *                    top-K per task, then single
- *   limit, distinct, set operations: single / hash(all columns) exchanges
+ *                    join stage. A join without equal keys, a mark join and a null-aware anti
+ *                    join (NOT IN) broadcast their right side (they need all of it at once);
+ *                    right and full joins never broadcast the side they preserve
+ *   window           exchange hash(the partition keys all its windows share), single without
+ *   sort             exchange range(sort keys, boundaries from samples) to a sort stage; its
+ *                    tasks' part files in order are the sorted result; sort + limit: a top-K
+ *                    per task, then single
+ *   limit            a limit per task, then single; distinct: per task, then hash(all columns);
+ *   set operations   union all: single; the others hash(all columns)
  *   filter, project  stay in their input's stage
  *
  * Estimates are coarse and say so: rows from bytes (CSV ~100 bytes a row, Parquet ~25),
  * a quarter per filter, an aggregate a tenth of its input (one row without keys), a join the
- * larger side. The runner that executes these stages across workers is not built yet: today a
- * SQL job runs the same operators in one process; `kindling plan` shows the DAG it will run.
+ * larger side.
  */
-import type { Expr } from '../logical/expr.js';
+import type { Expr, SortKey } from '../logical/expr.js';
 import { equiKeys } from '../logical/expr.js';
 import type { LogicalPlan } from '../logical/plan.js';
 import { expr as explainExpr } from '../logical/explain.js';
+import type { Schema } from '../../types/schema.js';
 
+/** How a stage's output reaches the stage that reads it. */
+export type Partitioning =
+  | { kind: 'hash'; keys: Expr[]; partitions: number }
+  | { kind: 'broadcast' }
+  | { kind: 'range'; keys: SortKey[]; partitions: number }
+  | { kind: 'single' };
+
+/** The same, as EXPLAIN shows it (expressions as text). */
 export type Exchange =
   | { kind: 'hash'; keys: string[]; partitions: number }
   | { kind: 'broadcast' }
@@ -31,13 +46,20 @@ export type Exchange =
 
 export interface Stage {
   id: number;
-  /** What the stage computes, top operator first (e.g. ["final aggregate", "hash join probe"]). */
+  /** What the stage computes, top operator first (e.g. ["aggregate", "hash join probe"]). */
   ops: string[];
   /** The stages it reads, and how each one's output reaches it. */
   inputs: { stage: number; exchange: Exchange }[];
+  /** Estimated; a source stage's real count is its table's splits. */
   tasks: number;
   estRows: number;
   estBytes: number;
+  /** The fragment the stage's tasks run. */
+  plan: LogicalPlan;
+  /** How its output leaves (absent: the plan's last stage, which writes the table). */
+  output?: Partitioning;
+  /** A source stage: the declared table whose splits are its tasks. */
+  scan?: string;
 }
 
 export interface StageOptions {
@@ -51,10 +73,37 @@ export const DEFAULT_BROADCAST_BYTES = 10 * 1024 * 1024;
 
 interface Open { stage: Stage; rows: number; width: number }
 
-export function stageDag(plan: LogicalPlan, o: StageOptions): Stage[] {
+export function exchangeOf(p: Partitioning): Exchange {
+  switch (p.kind) {
+    case 'hash': return { kind: 'hash', keys: p.keys.map(explainExpr), partitions: p.partitions };
+    case 'range': return { kind: 'range', keys: p.keys.map((k) => explainExpr(k.expr)), partitions: p.partitions };
+    default: return p;
+  }
+}
+
+/** The exchange input of a fragment: stage `id`'s output, with its schema. */
+export function exchangeLeaf(id: number, schema: Schema): LogicalPlan {
+  return {
+    op: 'scan',
+    table: { name: `stage ${id}`, uri: '', format: 'csv', schema, splitSize: 0, exchange: id },
+    alias: `stage ${id}`,
+    columns: schema.map((_, i) => i),
+    filters: [],
+    schema,
+  };
+}
+
+/** Expressions present (by text) in every list. */
+function shared(lists: Expr[][]): Expr[] {
+  if (lists.length === 0) return [];
+  return lists[0].filter((e) => lists.every((l) => l.some((x) => explainExpr(x) === explainExpr(e))));
+}
+
+/** The stages of one plan, numbered from `firstId` (a job's outputs share one DAG). */
+export function stageDag(plan: LogicalPlan, o: StageOptions, firstId = 0): Stage[] {
   const stages: Stage[] = [];
-  const open = (ops: string[], inputs: Stage['inputs'], tasks: number, rows: number, width: number): Open => {
-    const stage: Stage = { id: stages.length, ops, inputs, tasks, estRows: Math.round(rows), estBytes: Math.round(rows * width) };
+  const open = (ops: string[], inputs: Stage['inputs'], tasks: number, rows: number, width: number, fragment: LogicalPlan, scan?: string): Open => {
+    const stage: Stage = { id: firstId + stages.length, ops, inputs, tasks, estRows: Math.round(rows), estBytes: Math.round(rows * width), plan: fragment, ...(scan ? { scan } : {}) };
     stages.push(stage);
     return { stage, rows, width };
   };
@@ -63,36 +112,50 @@ export function stageDag(plan: LogicalPlan, o: StageOptions): Stage[] {
     x.stage.estBytes = Math.round(x.stage.estRows * width);
     return { ...x, rows, width };
   };
-  const cut = (x: Open, exchange: Exchange, ops: string[], tasks: number): Open =>
-    open(ops, [{ stage: x.stage.id, exchange }], tasks, x.rows, x.width);
-  const hash = (keys: Expr[]): Exchange => ({ kind: 'hash', keys: keys.map(explainExpr), partitions: o.partitions });
+  /** Closes x's stage with `output`; the exchange leaf that reads it. */
+  const close = (x: Open, output: Partitioning): { leaf: LogicalPlan; input: Stage['inputs'][number] } => {
+    x.stage.output = output;
+    return { leaf: exchangeLeaf(x.stage.id, x.stage.plan.schema), input: { stage: x.stage.id, exchange: exchangeOf(output) } };
+  };
+  /** A new stage over x's output: `build` makes its fragment from the exchange leaf. */
+  const cut = (x: Open, output: Partitioning, ops: string[], build: (leaf: LogicalPlan) => LogicalPlan): Open => {
+    const c = close(x, output);
+    const tasks = output.kind === 'hash' || output.kind === 'range' ? output.partitions : 1;
+    return open(ops, [c.input], tasks, x.rows, x.width, build(c.leaf));
+  };
+  /** x's stage grows by p (its input replaced by the stage's fragment so far). */
+  const grow = (x: Open, p: LogicalPlan, op?: string): Open => {
+    x.stage.plan = p;
+    if (op) x.stage.ops.unshift(op);
+    return x;
+  };
+  const hash = (keys: Expr[]): Partitioning => (keys.length ? { kind: 'hash', keys, partitions: o.partitions } : { kind: 'single' });
 
   const walk = (p: LogicalPlan): Open => {
     switch (p.op) {
       case 'scan': {
         const bytes = p.table.bytes ?? o.splitSize;
         const width = p.table.format === 'parquet' ? 25 : 100;
-        const x = open([`scan ${p.table.name}${p.filters.length ? ' + filter' : ''}`], [], Math.max(1, Math.ceil(bytes / p.table.splitSize)), bytes / width, 8 * p.schema.length);
+        const x = open([`scan ${p.table.name}${p.filters.length ? ' + filter' : ''}`], [], Math.max(1, Math.ceil(bytes / p.table.splitSize)), bytes / width, 8 * p.schema.length, p, p.table.name);
         return set(x, (bytes / width) * 0.25 ** p.filters.length, 8 * p.schema.length);
       }
       case 'values':
-        return open(['values'], [], 1, p.rows.length, 8 * p.schema.length);
+        return open(['values'], [], 1, p.rows.length, 8 * p.schema.length, p);
       case 'filter': {
         const x = walk(p.input);
-        x.stage.ops.unshift('filter');
+        grow(x, { ...p, input: x.stage.plan }, 'filter');
         return set(x, x.rows * 0.25);
       }
       case 'project': {
         const x = walk(p.input);
-        if (x.stage.ops[0] !== 'project') x.stage.ops.unshift('project');
+        grow(x, { ...p, input: x.stage.plan }, x.stage.ops[0] !== 'project' ? 'project' : undefined);
         return set(x, x.rows, 8 * p.schema.length);
       }
       case 'aggregate': {
         const x = walk(p.input);
-        x.stage.ops.unshift('partial aggregate');
+        const keys = p.groupingSets ? shared(p.groupingSets.map((s) => s.map((i) => p.groupBy[i]))) : p.groupBy;
         const groups = p.groupBy.length ? Math.max(1, x.rows / 10) : 1;
-        set(x, Math.min(x.rows, groups * x.stage.tasks), 8 * p.schema.length);
-        const y = cut(x, p.groupBy.length ? hash(p.groupBy) : { kind: 'single' }, ['final aggregate'], p.groupBy.length ? o.partitions : 1);
+        const y = cut(x, hash(keys), ['aggregate'], (leaf) => ({ ...p, input: leaf }));
         return set(y, groups, 8 * p.schema.length);
       }
       case 'join': {
@@ -102,45 +165,57 @@ export function stageDag(plan: LogicalPlan, o: StageOptions): Stage[] {
         const keys = equiKeys(p.condition, lw);
         const rb = r.rows * r.width;
         const rows = p.kind === 'semi' || p.kind === 'anti' || p.kind === 'mark' ? l.rows : Math.max(l.rows, r.rows);
-        // Broadcast the small side (right joins and full joins need the right side whole where it is probed: no broadcast of the preserved side).
-        const canBroadcastRight = p.kind !== 'right' && p.kind !== 'full';
-        if ((rb <= o.broadcastBytes && canBroadcastRight) || !keys.left.length) {
-          l.stage.inputs.push({ stage: r.stage.id, exchange: { kind: 'broadcast' } });
-          l.stage.ops.unshift(`${p.kind} join (build: broadcast stage ${r.stage.id})`);
+        const preservesRight = p.kind === 'right' || p.kind === 'full';
+        const needsAllOfRight = !keys.left.length || p.kind === 'mark' || p.nullAware === true;
+        if (!preservesRight && (needsAllOfRight || rb <= o.broadcastBytes)) {
+          const c = close(r, { kind: 'broadcast' });
+          l.stage.inputs.push(c.input);
+          grow(l, { ...p, left: l.stage.plan, right: c.leaf }, `${p.kind} join (build: broadcast stage ${r.stage.id})`);
           return set(l, rows, l.width + (p.schema.length - lw) * 8);
         }
-        return open([`${p.kind} hash join`], [{ stage: l.stage.id, exchange: hash(keys.left) }, { stage: r.stage.id, exchange: hash(keys.right) }], o.partitions, rows, 8 * p.schema.length);
+        // Shuffled: both sides hash-partitioned on the keys (a right or full join without keys: one task sees both).
+        const lc = close(l, hash(keys.left));
+        const rc = close(r, hash(keys.right));
+        const tasks = keys.left.length ? o.partitions : 1;
+        return open([`${p.kind} hash join`], [lc.input, rc.input], tasks, rows, 8 * p.schema.length, { ...p, left: lc.leaf, right: rc.leaf });
       }
       case 'window': {
         const x = walk(p.input);
-        const parts = p.windows[0]?.partitionBy ?? [];
-        return set(cut(x, parts.length ? hash(parts) : { kind: 'single' }, ['window'], parts.length ? o.partitions : 1), x.rows, 8 * p.schema.length);
+        const keys = shared(p.windows.map((w) => w.partitionBy));
+        return set(cut(x, hash(keys), ['window'], (leaf) => ({ ...p, input: leaf })), x.rows, 8 * p.schema.length);
       }
       case 'sort': {
         const x = walk(p.input);
-        return cut(x, { kind: 'range', keys: p.keys.map((k) => explainExpr(k.expr)), partitions: o.partitions }, ['sort'], o.partitions);
+        return cut(x, { kind: 'range', keys: p.keys, partitions: o.partitions }, ['sort'], (leaf) => ({ ...p, input: leaf }));
       }
       case 'limit': {
         if (p.input.op === 'sort' && p.limit !== undefined) {
-          const x = walk(p.input.input);
-          x.stage.ops.unshift(`top-${p.limit + p.offset} per task`);
-          set(x, Math.min(x.rows, (p.limit + p.offset) * x.stage.tasks));
-          const y = cut(x, { kind: 'single' }, [`sort + limit ${p.limit}${p.offset ? ` offset ${p.offset}` : ''}`], 1);
+          const sort = p.input;
+          const x = walk(sort.input);
+          const k = p.limit + p.offset;
+          grow(x, { ...p, offset: 0, limit: k, input: { ...sort, input: x.stage.plan } }, `top-${k} per task`);
+          set(x, Math.min(x.rows, k * x.stage.tasks));
+          const y = cut(x, { kind: 'single' }, [`sort + limit ${p.limit}${p.offset ? ` offset ${p.offset}` : ''}`], (leaf) => ({ ...p, input: { ...sort, input: leaf } }));
           return set(y, Math.min(x.rows, p.limit));
         }
         const x = walk(p.input);
-        return set(cut(x, { kind: 'single' }, [`limit ${p.limit ?? 'all'}`], 1), Math.min(x.rows, p.limit ?? x.rows));
+        if (p.limit !== undefined) grow(x, { ...p, offset: 0, limit: p.limit + p.offset, input: x.stage.plan }, `limit ${p.limit + p.offset} per task`);
+        return set(cut(x, { kind: 'single' }, [`limit ${p.limit ?? 'all'}${p.offset ? ` offset ${p.offset}` : ''}`], (leaf) => ({ ...p, input: leaf })), Math.min(x.rows, p.limit ?? x.rows));
       }
       case 'distinct': {
         const x = walk(p.input);
-        x.stage.ops.unshift('partial distinct');
-        return cut(x, { kind: 'hash', keys: p.schema.map((f) => f.name), partitions: o.partitions }, ['distinct'], o.partitions);
+        grow(x, { ...p, input: x.stage.plan }, 'partial distinct');
+        const all = p.schema.map((f, i): Expr => ({ kind: 'column', index: i, name: f.name, type: f.type }));
+        return cut(x, hash(all), ['distinct'], (leaf) => ({ ...p, input: leaf }));
       }
       case 'setop': {
         const l = walk(p.left);
         const r = walk(p.right);
-        const ex: Exchange = p.kind === 'union' && p.all ? { kind: 'single' } : { kind: 'hash', keys: p.schema.map((f) => f.name), partitions: o.partitions };
-        return open([`${p.kind}${p.all ? ' all' : ''}`], [{ stage: l.stage.id, exchange: ex }, { stage: r.stage.id, exchange: ex }], ex.kind === 'single' ? 1 : o.partitions, l.rows + r.rows, l.width);
+        const all = p.schema.map((f, i): Expr => ({ kind: 'column', index: i, name: f.name, type: f.type }));
+        const out: Partitioning = p.kind === 'union' && p.all ? { kind: 'single' } : hash(all);
+        const lc = close(l, out);
+        const rc = close(r, out);
+        return open([`${p.kind}${p.all ? ' all' : ''}`], [lc.input, rc.input], out.kind === 'single' ? 1 : o.partitions, l.rows + r.rows, l.width, { ...p, left: lc.leaf, right: rc.leaf });
       }
     }
   };

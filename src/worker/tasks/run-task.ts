@@ -6,6 +6,7 @@
 import { serializeError, type SerializedError } from '../../common/errors.js';
 import { runMapTask } from '../../exec/map-task.js';
 import { runReduceTask } from '../../exec/reduce-task.js';
+import { runStageTask } from '../../engine/stage-task.js';
 import type { Task, TaskResult } from '../../plan/tasks.js';
 import { initParquet } from '../../formats/parquet.js';
 import { configureStorage } from '../../storage/index.js';
@@ -24,7 +25,7 @@ export default async function runTask(task: Task | { kind: 'warmup' }): Promise<
     configureStorage(task.storage);
     const before = snapshot();
     await atStart(task); // injected faults (tests): inert unless KINDLING_FAULTS is set
-    const result = task.kind === 'map' ? await runMapTask(task) : await runReduceTask(task);
+    const result = task.kind === 'map' ? await runMapTask(task) : task.kind === 'stage' ? await runStageTask(task) : await runReduceTask(task);
     beforeResult(task);
     return { ok: true, result: { ...result, io: since(before) } };
   } catch (e) {

@@ -1,0 +1,131 @@
+/**
+ * The physical plan of a SQL job: every output of the script cut into stages (plan/physical/
+ * stages.ts), the outputs' DAGs numbered as one, each source stage with the splits of the table
+ * it scans (one task per split), and the task of any (stage, partition, attempt) built from it
+ * and the winning results of the stages it reads. Plain data, so the journal can hold it and a
+ * new coordinator can take the run over.
+ */
+import { randomBytes } from 'node:crypto';
+import type { SqlJob } from '../spec/load.js';
+import { storeFor } from '../storage/index.js';
+import type { Schema } from '../types/schema.js';
+import type { Split } from '../exec/ops/scan.js';
+import { DEFAULT_BROADCAST_BYTES, stageDag, type Stage } from '../plan/physical/stages.js';
+import { pad5, type StageInput, type StageResult, type StageTask, type TaskStorage } from '../plan/tasks.js';
+import { planSqlJob, type SqlJobPlan } from './sql-job.js';
+
+export interface SqlStagePlan {
+  id: number;
+  kind: 'sql';
+  tasks: number;
+  /** The stages whose outputs it reads (it runs when they are done). */
+  inputs: number[];
+  stage: Stage;
+  /** A source stage: the splits of its table, one per task. */
+  splits?: Split[];
+  /** The last stage of an output: the table it writes. */
+  table?: string;
+}
+
+export interface SqlPhysicalPlan {
+  kind: 'sql';
+  runId: string;
+  job: SqlJob;
+  stages: SqlStagePlan[];
+  outputs: { name: string; line: number; stage: number; schema: Schema }[];
+  shuffleUri: string;
+  stagingUri: string;
+  inputBytes: number;
+  inputFiles: number;
+}
+
+export const isSqlPlan = (p: object): p is SqlPhysicalPlan => (p as { kind?: string }).kind === 'sql';
+
+export function newRunId(): string {
+  return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Plans the job (all spec errors first, planSqlJob) and cuts it into stages. */
+export async function sqlPhysicalPlan(job: SqlJob, opts: { runId?: string; planned?: SqlJobPlan } = {}): Promise<SqlPhysicalPlan> {
+  const planned = opts.planned ?? (await planSqlJob(job));
+  const options = { partitions: job.shuffle.partitions, broadcastBytes: DEFAULT_BROADCAST_BYTES, splitSize: job.sql.tables[0]?.splitSize ?? 64 << 20 };
+  const stages: SqlStagePlan[] = [];
+  const outputs: SqlPhysicalPlan['outputs'] = [];
+  for (const o of planned.outputs) {
+    const dag = stageDag(o.plan, options, stages.length);
+    for (const s of dag) {
+      const splits = s.scan !== undefined ? planned.listings.get(s.scan)?.splits ?? [] : undefined;
+      stages.push({ id: s.id, kind: 'sql', tasks: splits ? Math.max(1, splits.length) : s.tasks, inputs: s.inputs.map((i) => i.stage), stage: s, ...(splits ? { splits } : {}) });
+    }
+    const last = stages[stages.length - 1];
+    last.table = o.name;
+    outputs.push({ name: o.name, line: o.line, stage: last.id, schema: o.plan.schema });
+  }
+  const files = new Map<string, number>();
+  for (const l of planned.listings.values()) for (const [uri, size] of l.files) files.set(uri, size);
+  const runId = opts.runId ?? newRunId();
+  const out = storeFor(job.output.uri);
+  const shuffleBase = job.shuffle.uri ?? out.join(job.output.uri, '_shuffle');
+  return {
+    kind: 'sql',
+    runId,
+    job,
+    stages,
+    outputs,
+    shuffleUri: out.join(shuffleBase, runId),
+    stagingUri: out.join(job.output.uri, '_temporary', runId),
+    inputBytes: [...files.values()].reduce((a, b) => a + b, 0),
+    inputFiles: files.size,
+  };
+}
+
+/** The file an attempt writes (by name, never what a report claims). */
+export function stageAttemptFile(plan: SqlPhysicalPlan, id: { stage: number; partition: number; attempt: number }, epochTag: string): string {
+  const s = plan.stages[id.stage];
+  if (s.table !== undefined) {
+    const st = storeFor(plan.stagingUri);
+    return st.join(plan.stagingUri, s.table, `part-${pad5(id.partition)}-a${id.attempt}${epochTag}.${plan.job.output.format}`);
+  }
+  return storeFor(plan.shuffleUri).join(plan.shuffleUri, `stage-${id.stage}`, `task-${pad5(id.partition)}-a${id.attempt}${epochTag}.data`);
+}
+
+/** Task (stage, partition, attempt), from the winners of the stages it reads (`upstream(s)`: their attempts and results). */
+export function buildStageTask(
+  plan: SqlPhysicalPlan,
+  id: { stage: number; partition: number; attempt: number },
+  storage: TaskStorage,
+  epochTag: string,
+  upstream: (stage: number) => { attempt: number; result: StageResult }[],
+): StageTask {
+  const s = plan.stages[id.stage];
+  const inputs: StageInput[] = s.inputs.map((u) => {
+    const out = plan.stages[u].stage.output!;
+    const ups = upstream(u);
+    if (out.kind === 'range') {
+      return {
+        stage: u, kind: 'range', parts: [], keys: out.keys, partitions: out.partitions,
+        runs: ups.map((t, task) => ({ task, attempt: t.attempt, uri: t.result.uri, chunks: t.result.chunks ?? [], samples: t.result.samples ?? [] })),
+      };
+    }
+    const p = out.kind === 'hash' ? id.partition : 0;
+    return {
+      stage: u, kind: out.kind,
+      parts: ups.map((t, task) => ({ task, attempt: t.attempt, uri: t.result.uri, start: t.result.offsets![p], end: t.result.offsets![p + 1] })),
+    };
+  });
+  const uri = stageAttemptFile(plan, id, epochTag);
+  const table = s.stage.scan !== undefined ? plan.job.sql.tables.find((t) => t.name === s.stage.scan) : undefined;
+  return {
+    kind: 'stage',
+    ...id,
+    runId: plan.runId,
+    storage,
+    plan: s.stage.plan,
+    ...(s.splits?.[id.partition] ? { split: s.splits[id.partition] } : {}),
+    inputs,
+    output: s.table !== undefined
+      ? { kind: 'table', uri, format: plan.job.output.format, compression: plan.job.output.compression }
+      : { kind: 'exchange', partitioning: s.stage.output!, uri },
+    badRecords: table && table.onBadRecord !== 'fail' ? 'skip' : 'fail',
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * The exchange codec: one Batch of engine vectors as bytes, for the shuffle files between the
+ * stages of a SQL job. Columnar, every vector in its own physical form, so a round trip is
+ * exact (bigints past 2^53, DECIMAL(38), -0, NaN, NULLs):
+ *   "KBB1" | u32 header length | header JSON | pad to 8 | arrays (each 8-byte aligned)
+ * Strings travel as one UTF-8 blob plus int32 end offsets in UTF-16 units (one decode per
+ * column, then slices). The reader knows the schema; the header says each column's form.
+ */
+import { KindlingError } from '../common/errors.js';
+import type { DataType } from '../types/datatype.js';
+import type { Batch, IntervalValues, Vector, VectorValues } from '../types/vector.js';
+
+type Form = 'u8' | 'i32' | 'f64' | 'i64' | 'big' | 'str' | 'iv';
+
+interface Header {
+  rows: number;
+  cols: { form: Form; nulls: boolean; bytes?: number }[];
+}
+
+const MAGIC = 0x3142424b; // "KBB1" little-endian
+const pad8 = (n: number) => (n + 7) & ~7;
+
+function formOf(v: VectorValues): Form {
+  if (v instanceof Uint8Array) return 'u8';
+  if (v instanceof Int32Array) return 'i32';
+  if (v instanceof Float64Array) return 'f64';
+  if (v instanceof BigInt64Array) return 'i64';
+  if (Array.isArray(v)) return v.length > 0 && typeof v[0] === 'bigint' ? 'big' : 'str';
+  return 'iv';
+}
+
+/** The arrays of one column, in the order they are written. */
+function arraysOf(v: Vector, form: Form): { parts: Uint8Array[]; bytes?: number } {
+  const n = v.length;
+  const view = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const parts: Uint8Array[] = v.nulls ? [view(v.nulls.subarray(0, n))] : [];
+  const vals = v.values;
+  switch (form) {
+    case 'u8':
+    case 'i32':
+    case 'f64':
+    case 'i64':
+      parts.push(view((vals as Uint8Array).subarray(0, n)));
+      return { parts };
+    case 'iv': {
+      const iv = vals as IntervalValues;
+      parts.push(view(iv.months.subarray(0, n)), view(iv.days.subarray(0, n)), view(iv.micros.subarray(0, n)));
+      return { parts };
+    }
+    case 'big':
+    case 'str': {
+      const strs = form === 'big' ? (vals as bigint[]).slice(0, n).map(String) : (vals as string[]).slice(0, n);
+      const ends = new Int32Array(n);
+      let at = 0;
+      for (let i = 0; i < n; i++) ends[i] = at += strs[i].length;
+      const blob = Buffer.from(strs.join(''), 'utf8');
+      parts.push(view(ends), view(blob));
+      return { parts, bytes: blob.length };
+    }
+  }
+}
+
+export function encodeBatch(b: Batch): Uint8Array {
+  const cols = b.columns.map((v) => {
+    const form = formOf(v.values);
+    return { form, nulls: v.nulls !== undefined, ...arraysOf(v, form) };
+  });
+  const header: Header = { rows: b.length, cols: cols.map((c) => ({ form: c.form, nulls: c.nulls, ...(c.bytes !== undefined ? { bytes: c.bytes } : {}) })) };
+  const head = Buffer.from(JSON.stringify(header), 'utf8');
+  let size = pad8(8 + head.length);
+  for (const c of cols) for (const p of c.parts) size += pad8(p.byteLength);
+  const out = new Uint8Array(size);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, MAGIC, true);
+  dv.setUint32(4, head.length, true);
+  out.set(head, 8);
+  let at = pad8(8 + head.length);
+  for (const c of cols) {
+    for (const p of c.parts) {
+      out.set(p, at);
+      at += pad8(p.byteLength);
+    }
+  }
+  return out;
+}
+
+/** Decodes a block written by encodeBatch; `types` are the schema's column types, `what` names the block in errors. */
+export function decodeBatch(bytes: Uint8Array, types: DataType[], what: string): Batch {
+  const bad = (why: string) => new KindlingError('SHUFFLE_FETCH', `${what} is not a kindling exchange block (${why})`, { place: { file: what }, retryable: true });
+  if (bytes.byteLength < 8) throw bad('too short');
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (dv.getUint32(0, true) !== MAGIC) throw bad('bad magic');
+  const headLen = dv.getUint32(4, true);
+  let header: Header;
+  try {
+    header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 8, headLen).toString('utf8')) as Header;
+  } catch {
+    throw bad('bad header');
+  }
+  if (header.cols.length !== types.length) throw bad(`${header.cols.length} columns, expected ${types.length}`);
+  const n = header.rows;
+  let at = pad8(8 + headLen);
+  // Copies (slice): the block's buffer may be unaligned and is shared with other blocks.
+  const take = (elem: number): Uint8Array => {
+    const len = elem * n;
+    if (at + len > bytes.byteLength) throw bad('truncated');
+    const part = new Uint8Array(len); // a copy (a Buffer's slice would be a view of its pool)
+    part.set(bytes.subarray(at, at + len));
+    at += pad8(len);
+    return part;
+  };
+  const columns: Vector[] = header.cols.map((c, k) => {
+    const nulls = c.nulls ? take(1) : undefined;
+    let values: VectorValues;
+    switch (c.form) {
+      case 'u8': values = take(1); break;
+      case 'i32': values = new Int32Array(take(4).buffer); break;
+      case 'f64': values = new Float64Array(take(8).buffer); break;
+      case 'i64': values = new BigInt64Array(take(8).buffer); break;
+      case 'iv': values = { months: new Int32Array(take(4).buffer), days: new Int32Array(take(4).buffer), micros: new Float64Array(take(8).buffer) }; break;
+      case 'big':
+      case 'str': {
+        const ends = new Int32Array(take(4).buffer);
+        const len = c.bytes ?? 0;
+        if (at + len > bytes.byteLength) throw bad('truncated');
+        const all = Buffer.from(bytes.buffer, bytes.byteOffset + at, len).toString('utf8');
+        at += pad8(len);
+        const strs = new Array<string>(n);
+        let from = 0;
+        for (let i = 0; i < n; i++) {
+          strs[i] = all.slice(from, ends[i]);
+          from = ends[i];
+        }
+        values = c.form === 'big' ? strs.map((s) => BigInt(s)) : strs;
+        break;
+      }
+      default:
+        throw bad(`unknown column form ${String(c.form)}`);
+    }
+    return { type: types[k], length: n, values, ...(nulls ? { nulls } : {}) };
+  });
+  return { length: n, columns };
+}
