@@ -8,7 +8,8 @@ import { configureStorage, storeFor } from '../storage/index.js';
 import { formatSchema } from '../types/schema.js';
 import { listSplits } from '../exec/ops/scan.js';
 import { planSqlJob } from './sql-job.js';
-import { DEFAULT_BROADCAST_BYTES, describeStages, stageDag } from '../plan/physical/stages.js';
+import { describeStages, stageDag } from '../plan/physical/stages.js';
+import { stageOptions } from './sql-plan.js';
 
 const size = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
 
@@ -24,13 +25,13 @@ export async function explainSqlJob(job: SqlJob): Promise<{ text: string; json: 
   }
   const lines = [`job ${job.name}: SQL, ${plan.outputs.length} output table(s), ${tables.length} input table(s)`, '', 'tables'];
   for (const t of tables) lines.push(`  ${t.name}: ${t.uri} (${t.format}, ${t.files} file(s), ${size(t.bytes)}, ${t.splits} split(s))`, `    ${t.schema}`);
-  const options = { partitions: job.shuffle.partitions, broadcastBytes: DEFAULT_BROADCAST_BYTES, splitSize: job.sql.tables[0]?.splitSize ?? 64 << 20 };
+  const options = stageOptions(job);
   const dags = plan.outputs.map((o) => stageDag(o.plan, options));
   for (const [k, o] of plan.outputs.entries()) {
     lines.push('', `${o.name} (spec.sql line ${o.line + (job.sql.firstLine ?? 1) - 1}) -> ${job.output.uri.replace(/\/?$/, '/')}${o.name}/`, ...explain(o.plan).split('\n').map((l) => `  ${l}`));
-    lines.push('  stages (estimated; the DAG a distributed run cuts at exchanges):', ...describeStages(dags[k]).map((l) => `    ${l}`));
+    lines.push('  stages (rows and bytes estimated; a source stage runs one task per split):', ...describeStages(dags[k]).map((l) => `    ${l}`));
   }
-  lines.push('', 'execution: this version runs each output in the coordinator process, one after another; running the stages across the workers is the next step');
+  lines.push('', `execution: the workers (${job.workers.replicas} x ${job.workers.threads} thread(s)) run every stage whose inputs are done, a source stage as one task per split; the outputs commit together`);
   return {
     text: lines.join('\n'),
     json: { job: job.name, tables, outputs: plan.outputs.map((o, k) => ({ name: o.name, line: o.line, explain: explain(o.plan), schema: formatSchema(o.plan.schema), stages: dags[k], plan: o.plan })) },

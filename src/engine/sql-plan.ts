@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import type { SqlJob } from '../spec/load.js';
 import { storeFor } from '../storage/index.js';
 import type { Schema } from '../types/schema.js';
-import type { Split } from '../exec/ops/scan.js';
-import { DEFAULT_BROADCAST_BYTES, stageDag, type Stage } from '../plan/physical/stages.js';
+import { listSplits, type Split } from '../exec/ops/scan.js';
+import { DEFAULT_BROADCAST_BYTES, stageDag, type Stage, type StageOptions } from '../plan/physical/stages.js';
 import { pad5, type StageInput, type StageResult, type StageTask, type TaskStorage } from '../plan/tasks.js';
 import { planSqlJob, type SqlJobPlan } from './sql-job.js';
 
@@ -45,16 +45,21 @@ export function newRunId(): string {
   return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
 }
 
+/** How the job's plans are cut: spec.shuffle.partitions and broadcastThreshold. */
+export function stageOptions(job: SqlJob): StageOptions {
+  return { partitions: job.shuffle.partitions, broadcastBytes: job.shuffle.broadcastThreshold ?? DEFAULT_BROADCAST_BYTES, splitSize: job.sql.tables[0]?.splitSize ?? 64 << 20 };
+}
+
 /** Plans the job (all spec errors first, planSqlJob) and cuts it into stages. */
 export async function sqlPhysicalPlan(job: SqlJob, opts: { runId?: string; planned?: SqlJobPlan } = {}): Promise<SqlPhysicalPlan> {
   const planned = opts.planned ?? (await planSqlJob(job));
-  const options = { partitions: job.shuffle.partitions, broadcastBytes: DEFAULT_BROADCAST_BYTES, splitSize: job.sql.tables[0]?.splitSize ?? 64 << 20 };
+  const options = stageOptions(job);
   const stages: SqlStagePlan[] = [];
   const outputs: SqlPhysicalPlan['outputs'] = [];
   for (const o of planned.outputs) {
     const dag = stageDag(o.plan, options, stages.length);
     for (const s of dag) {
-      const splits = s.scan !== undefined ? planned.listings.get(s.scan)?.splits ?? [] : undefined;
+      const splits = s.scan !== undefined ? await splitsOf(planned, s.scan) : undefined;
       stages.push({ id: s.id, kind: 'sql', tasks: splits ? Math.max(1, splits.length) : s.tasks, inputs: s.inputs.map((i) => i.stage), stage: s, ...(splits ? { splits } : {}) });
     }
     const last = stages[stages.length - 1];
@@ -77,6 +82,14 @@ export async function sqlPhysicalPlan(job: SqlJob, opts: { runId?: string; plann
     inputBytes: [...files.values()].reduce((a, b) => a + b, 0),
     inputFiles: files.size,
   };
+}
+
+/** A scanned table's splits; one the planner could not list fails here with the scan's own error. */
+async function splitsOf(planned: SqlJobPlan, table: string): Promise<Split[]> {
+  const l = planned.listings.get(table);
+  if (l) return l.splits;
+  const t = planned.sources.find((x) => x.name === table)!;
+  return listSplits(storeFor(t.uri), t);
 }
 
 /** The file an attempt writes (by name, never what a report claims). */

@@ -67,7 +67,8 @@ interface JobCommon {
   /** S3 settings (no credentials: those come from the environment, a profile or, in the cluster, a Secret). */
   storage: { endpoint?: string; region?: string; forcePathStyle?: boolean; credentialsSecret?: string };
   output: { uri: string; compression: Compression; format: 'parquet' | 'csv' | 'jsonl'; overwrite: boolean };
-  shuffle: { partitions: number; uri?: string };
+  /** broadcastThreshold: bytes (SQL jobs' joins). */
+  shuffle: { partitions: number; uri?: string; broadcastThreshold: number };
   /** maxReplacements: dead workers replaced at most this often (default 2 x replicas). */
   workers: { replicas: number; threads: number; startTimeoutSeconds: number; maxReplacements: number; pod: PodSettings };
   maxTaskAttempts: number;
@@ -81,6 +82,7 @@ interface JobCommon {
 
 export const DEFAULTS = {
   splitSize: 64 * 1024 * 1024,
+  broadcastThreshold: 10 * 1024 * 1024,
   compression: 'zstd' as Compression,
   partitions: 8,
   replicas: 2,
@@ -149,7 +151,7 @@ export function resolveJob(raw: unknown, source?: string): Job {
     namespace: doc.metadata.namespace,
     storage: { ...s.storage },
     output: { uri: s.output.uri, compression: s.output.compression ?? DEFAULTS.compression, format: s.output.format ?? 'parquet', overwrite: s.output.overwrite ?? false },
-    shuffle: { partitions: s.shuffle?.partitions ?? DEFAULTS.partitions, uri: s.shuffle?.uri },
+    shuffle: { partitions: s.shuffle?.partitions ?? DEFAULTS.partitions, uri: s.shuffle?.uri, broadcastThreshold: parseSize(s.shuffle?.broadcastThreshold ?? DEFAULTS.broadcastThreshold) },
     workers: {
       replicas: s.workers?.replicas ?? DEFAULTS.replicas,
       threads: s.workers?.threads ?? DEFAULTS.threads,

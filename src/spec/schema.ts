@@ -103,6 +103,10 @@ export const ShuffleSchema = Type.Object(
   {
     partitions: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: 'reduce tasks (default 8)' })),
     uri: Type.Optional(Type.String({ minLength: 1, description: 'where shuffle files go (default <output>/_shuffle/<run>)' })),
+    broadcastThreshold: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?\\s*(B|KB|KiB|MB|MiB|GB|GiB|TB|TiB)?$' })], {
+      description: "SQL jobs: a join side estimated under this size is broadcast to the other side's tasks instead of shuffling both (default 10MiB; 0: never, except for the joins that need all of one side)",
+      'x-kubernetes-int-or-string': true,
+    })),
   },
   { additionalProperties: false },
 );

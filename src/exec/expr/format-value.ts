@@ -28,7 +28,7 @@ import { VARCHAR, decimal, typeName, type DataType } from '../../types/datatype.
 import { parseValue } from '../../types/parse-value.js';
 import { valueAt, vectorOf, type Interval, type Scalar, type Vector } from '../../types/vector.js';
 import { civilFromDays } from '../../types/calendar.js';
-import { DAY_US, splitTimestamps } from './temporal.js';
+import { splitTimestamps } from './temporal.js';
 
 export function formatDouble(x: number): string {
   if (Number.isNaN(x)) return 'nan';

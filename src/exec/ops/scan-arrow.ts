@@ -10,7 +10,7 @@
 import type { Data } from 'apache-arrow';
 import { KindlingError } from '../../common/errors.js';
 import { typeName, type DataType } from '../../types/datatype.js';
-import { allocate, bigForm, isSafe, type Vector, type VectorValues } from '../../types/vector.js';
+import { bigForm, isSafe, type Vector, type VectorValues } from '../../types/vector.js';
 import { take } from './rows.js';
 
 // apache-arrow's Type ids (the enum is a runtime value of the lazily loaded module).

@@ -6,7 +6,6 @@
  * preserved side of an outer join, and finally into the scan, which can skip Parquet row
  * groups by their statistics. Conjuncts holding subqueries stay (decorrelation runs first).
  */
-import { BOOLEAN } from '../../types/datatype.js';
 import type { Expr } from '../logical/expr.js';
 import { and, columnsOf, conjuncts, mapChildren, visit } from '../logical/expr.js';
 import type { LogicalPlan } from '../logical/plan.js';
