@@ -22,7 +22,7 @@ export function handleAttemptEvents(scheduler: Scheduler, log: Logger): void {
     log.info({ task: name(winner), losers: losers.map((l) => ({ attempt: l.attempt, worker: l.worker })) }, 'the first copy to finish won; the other is cancelled');
   });
   scheduler.on('rerun', (id: TaskId, error: SerializedError) => {
-    log.warn({ task: name(id), reason: error.message }, 'a map output was lost; rerunning its map task');
+    log.warn({ task: name(id), reason: error.message }, 'a task output was lost; rerunning the task that wrote it');
   });
   scheduler.on('discarded', (id: TaskId, files: string[]) => {
     log.info({ task: name(id), files }, 'ignored the result of an attempt that did not win; deleting its files');

@@ -8,8 +8,8 @@ import { configureStorage, storeFor } from '../storage/index.js';
 import { formatSchema } from '../types/schema.js';
 import { listSplits } from '../exec/ops/scan.js';
 import { planSqlJob } from './sql-job.js';
-import { describeStages, stageDag } from '../plan/physical/stages.js';
-import { stageOptions } from './sql-plan.js';
+import { describeStages } from '../plan/physical/stages.js';
+import { sqlPhysicalPlan } from './sql-plan.js';
 
 const size = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
 
@@ -25,8 +25,11 @@ export async function explainSqlJob(job: SqlJob): Promise<{ text: string; json: 
   }
   const lines = [`job ${job.name}: SQL, ${plan.outputs.length} output table(s), ${tables.length} input table(s)`, '', 'tables'];
   for (const t of tables) lines.push(`  ${t.name}: ${t.uri} (${t.format}, ${t.files} file(s), ${size(t.bytes)}, ${t.splits} split(s))`, `    ${t.schema}`);
-  const options = stageOptions(job);
-  const dags = plan.outputs.map((o) => stageDag(o.plan, options));
+  const physical = await sqlPhysicalPlan(job, { planned: plan });
+  const dags = physical.outputs.map((o, k) => {
+    const first = k === 0 ? 0 : physical.outputs[k - 1].stage + 1;
+    return physical.stages.slice(first, o.stage + 1).map((s) => ({ ...s.stage, tasks: s.tasks }));
+  });
   for (const [k, o] of plan.outputs.entries()) {
     lines.push('', `${o.name} (spec.sql line ${o.line + (job.sql.firstLine ?? 1) - 1}) -> ${job.output.uri.replace(/\/?$/, '/')}${o.name}/`, ...explain(o.plan).split('\n').map((l) => `  ${l}`));
     lines.push('  stages (rows and bytes estimated; a source stage runs one task per split):', ...describeStages(dags[k]).map((l) => `    ${l}`));

@@ -37,7 +37,7 @@ export function tally(lines: Record<string, unknown>[]) {
     lost: n('worker lost; its tasks will be rerun'),
     speculated: lines.filter((l) => l.msg === 'straggler: started a speculative copy'),
     superseded: lines.filter((l) => l.msg === 'the first copy to finish won; the other is cancelled'),
-    reruns: n('a map output was lost; rerunning its map task'),
+    reruns: n('a task output was lost; rerunning the task that wrote it'),
   };
   counts.faultsInjected += run.faults.length;
   counts.workersKilled += run.faults.filter((f) => String(f.fault).startsWith('kill')).reduce((s, f) => s + 1 + ((f.alsoKilling as unknown[] | undefined)?.length ?? 0), 0);
