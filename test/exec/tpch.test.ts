@@ -40,3 +40,47 @@ for (const q of TPCH_QUERIES) {
     assert.deepEqual(diffRows(batchRows(res.batch), theirs.rows, res.schema.map((f) => f.type.id === 'DOUBLE'), isOrdered(q.sql)), []);
   });
 }
+
+// The same 22 queries as one SQL job (`create table qNN as …` each), run the way a user runs it:
+// planned into one stage DAG of every query's stages, executed by 2 worker processes through the
+// exchanges, committed under one _SUCCESS; each table read back in part-file order equals DuckDB.
+test(`TPC-H: all 22 queries as one job on 2 workers at SF ${SF}, each table equal to DuckDB`, { skip }, async () => {
+  const { loadJob } = await import('../../src/spec/load.js');
+  const { runLocal } = await import('../../src/cli/run.js');
+  const { join } = await import('node:path');
+  const { readFileSync, rmSync } = await import('node:fs');
+  const { tempDir } = await import('../helpers/jobs.js');
+  const dir = tempDir('kindling-tpch-job-');
+  try {
+    const name = (id: number) => `q${String(id).padStart(2, '0')}`;
+    const script = TPCH_QUERIES.map((q) => `create table ${name(q.id)} as ${q.sql};`).join('\n');
+    const yaml = `apiVersion: kindling.dev/v1alpha1
+kind: KindlingJob
+metadata: { name: tpch }
+spec:
+  tables:
+${TPCH_TABLES.map((t) => `    ${t}: { uri: "${data.tables[t].files[0]}", format: csv, schema: "${data.tables[t].schema}", splitSize: 4MiB }`).join('\n')}
+  sql: |
+${script.split('\n').map((l) => `    ${l}`).join('\n')}
+  output: { uri: ${dir}/out/ }
+  shuffle: { partitions: 4 }
+  workers: { replicas: 2 }
+`;
+    const manifest = await runLocal(loadJob(yaml, { source: 'tpch.yaml' }), { quiet: true });
+    assert.equal(Object.keys(manifest.tables).length, 22);
+    const wrong: string[] = [];
+    for (const q of TPCH_QUERIES) {
+      const t = manifest.tables[name(q.id)];
+      const files = t.files.map((f) => `'${join(dir, 'out', f.path)}'`).join(', ');
+      const ours = await duckdbRows(c, `select * from read_parquet([${files}])`);
+      const theirs = await duckdbRows(c, q.sql);
+      assert.equal(ours.rows.length, t.rows, `${name(q.id)}: the manifest counts the rows`);
+      const d = diffRows(ours.rows, theirs.rows, ours.columns.map((x) => x.type === 'DOUBLE'), isOrdered(q.sql));
+      if (d.length) wrong.push(`Q${q.id}: ${d.join('; ')}`);
+    }
+    assert.deepEqual(wrong, []);
+    assert.ok(JSON.parse(readFileSync(join(dir, 'out', '_SUCCESS'), 'utf8')).timings.stages.length > 60, 'one DAG of every query’s stages');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
