@@ -1,14 +1,16 @@
 /**
  * Child process of the TPC-H bench: one engine runs one query over the CSV files, from nothing
- * (the process reads and parses the CSV itself), and prints the time and peak RSS as JSON.
+ * (the process reads and parses the CSV itself), and prints the time and peak RSS as JSON. kindling
+ * runs it as a SQL job on 2 local worker processes (the RSS: the larger worker's); DuckDB with 2 threads.
  *
  *   node dist/bench/tpch-child.js kindling|duckdb <data dir manifest json> <query id>
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { runScript } from '../src/engine/local.js';
-import { storageScan } from '../src/exec/ops/scan.js';
-import { parseSchemaDdl } from '../src/types/schema.js';
+import { runLocal } from '../src/cli/run.js';
+import { loadJob } from '../src/spec/load.js';
 import { TPCH_QUERIES } from './tpch-queries.js';
 
 const [engine, dataJson, id] = process.argv.slice(2);
@@ -16,13 +18,29 @@ const data = JSON.parse(readFileSync(dataJson, 'utf8')) as { tables: Record<stri
 const q = TPCH_QUERIES.find((x) => String(x.id) === id)!;
 const t0 = performance.now();
 let rows = 0;
+let peak = 0;
 if (engine === 'kindling') {
-  const tables = Object.entries(data.tables).map(([name, t]) => ({
-    name, uri: t.files[0], format: 'csv' as const, schema: parseSchemaDdl(t.schema), splitSize: 1 << 26,
-    csv: { header: true, delimiter: ',', quote: '"', nullValue: '' },
-  }));
-  const [r] = await runScript(q.sql, tables, storageScan());
-  rows = r.batch.length;
+  // A SQL job as a user runs it: planned into stages, run by 2 worker processes, written as Parquet, committed.
+  const dir = mkdtempSync(join(tmpdir(), 'kindling-tpch-bench-'));
+  try {
+    const yaml = `apiVersion: kindling.dev/v1alpha1
+kind: KindlingJob
+metadata: { name: tpch-q${q.id} }
+spec:
+  tables:
+${Object.entries(data.tables).map(([name, t]) => `    ${name}: { uri: "${t.files[0]}", format: csv, schema: "${t.schema}" }`).join('\n')}
+  sql: |
+${q.sql.split('\n').map((l) => `    ${l}`).join('\n')}
+  input: { splitSize: 64MiB }
+  output: { uri: "${dir}/out/" }
+  workers: { replicas: 2, threads: 1 }
+`;
+    const m = await runLocal(loadJob(yaml, { source: `tpch-q${q.id}.yaml` }), { quiet: true });
+    rows = m.tables.result.rows;
+    peak = Math.max(...m.workers.map((w) => w.peakRssBytes));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 } else {
   const db = await DuckDBInstance.create(':memory:', { threads: '2' });
   const c = await db.connect();
@@ -31,5 +49,6 @@ if (engine === 'kindling') {
     await c.run(`create view ${name} as select * from read_csv(['${t.files.join("', '")}'], header=true, auto_detect=false, delim=',', quote='"', escape='"', dateformat='%Y-%m-%d', columns=${t.columns})`);
   }
   rows = (await c.runAndReadAll(q.sql)).getRows().length;
+  peak = process.resourceUsage().maxRSS * 1024;
 }
-process.stdout.write(JSON.stringify({ ms: performance.now() - t0, rows, peakRssBytes: process.resourceUsage().maxRSS * 1024 }) + '\n');
+process.stdout.write(JSON.stringify({ ms: performance.now() - t0, rows, peakRssBytes: peak }) + '\n');

@@ -1,7 +1,7 @@
 /**
  * The TPC-H part of `npm run bench`: the 22 queries at scale factor BENCH_TPCH_SF (default 1;
  * 0 skips it) on tpchgen-cli's CSV files, each query run as a whole process per engine —
- * kindling (its engine, in one process for now) and DuckDB (2 threads), both parsing the
+ * kindling (a SQL job on 2 worker processes x 1 thread) and DuckDB (2 threads), both parsing the
  * same CSV — with the time ratio per query and the geometric mean. Reports; asserts nothing.
  */
 import { execFileSync } from 'node:child_process';
@@ -27,7 +27,7 @@ export async function benchTpch(cache: string, runs: number): Promise<void> {
     const out = execFileSync(process.execPath, ['--max-old-space-size=16384', child, engine, manifest, String(id)], { encoding: 'utf8', maxBuffer: 1 << 20 });
     return JSON.parse(out.trim().split('\n').pop()!) as { ms: number; rows: number; peakRssBytes: number };
   };
-  process.stdout.write(`\nTPC-H SF ${sf} (tpchgen-cli ${data.version} CSV), each query a whole process; kindling: one process; DuckDB: 2 threads\n\n`);
+  process.stdout.write(`\nTPC-H SF ${sf} (tpchgen-cli ${data.version} CSV), each query a whole process; kindling: a SQL job on 2 workers x 1 thread; DuckDB: 2 threads\n\n`);
   const rows: unknown[][] = [];
   const ratios: number[] = [];
   for (const q of TPCH_QUERIES) {
@@ -45,7 +45,7 @@ export async function benchTpch(cache: string, runs: number): Promise<void> {
     process.stderr.write(`Q${q.id}: kindling ${(km / 1000).toFixed(2)} s, DuckDB ${(dm / 1000).toFixed(2)} s\n`);
   }
   const geo = Math.exp(ratios.reduce((s, r) => s + Math.log(r), 0) / ratios.length);
-  process.stdout.write(table(['query', 'kindling s', 'duckdb s', 'ratio', 'kindling RSS', 'rows'], rows) + '\n');
+  process.stdout.write(table(['query', 'kindling s', 'duckdb s', 'ratio', 'kindling worker RSS', 'rows'], rows) + '\n');
   process.stdout.write(`\ngeometric mean of the ratios: ${geo.toFixed(1)}x (median of ${runs} run(s) per query and engine)\n`);
 }
 
