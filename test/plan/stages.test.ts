@@ -19,11 +19,14 @@ const OPTIONS = { partitions: 8, broadcastBytes: 10 << 20, splitSize: 64 << 20 }
 before(() => loadParser());
 const dag = (sql: string) => stageDag(optimizeForRun(bindSql(sql, TABLES).outputs[0].plan), OPTIONS);
 
-test('an aggregate: hash exchange on the keys to the stage that aggregates; a sort by range', () => {
-  const s = dag('select o_cust, sum(o_total) as t from orders group by o_cust order by t desc');
+test('an aggregate: partial in the scan stage, hash exchange on the keys to the final one; a sort by range', () => {
+  const s = dag('select o_cust, sum(o_total) as t, avg(o_total) as a, count(*) as n from orders group by o_cust order by t desc');
   assert.equal(s.length, 3, describeStages(s).join('\n'));
-  assert.deepEqual(s[0].ops, ['scan orders']);
-  assert.deepEqual(s[1].ops, ['project', 'aggregate']);
+  assert.deepEqual(s[0].ops, ['partial aggregate', 'scan orders']);
+  assert.deepEqual(s[1].ops, ['project', 'final aggregate']);
+  const partial = s[0].plan;
+  assert.ok(partial.op === 'aggregate');
+  assert.deepEqual(partial.aggregates.map((a) => a.fn), ['sum', 'sum', 'count', 'count_star'], 'avg travels as a sum and a count');
   assert.equal(s[0].output?.kind, 'hash');
   assert.equal(s[2].output, undefined, 'the last stage writes the table');
   assert.equal(s[0].tasks, 16, '1 GiB in 64 MiB splits');
@@ -47,4 +50,22 @@ test('order by … limit: a top-K per task, then one task merges', () => {
   assert.deepEqual(s[1].inputs[0].exchange, { kind: 'single' });
   assert.equal(s[1].estRows, 10);
   assert.match(describeStages(s)[0], /^stage 1: sort \+ limit 10; 1 task\(s\), ~10 rows/);
+});
+
+test('aggregates that cannot be split (distinct, grouping sets) send their rows: hash on the keys, or the keys all grouping sets share', () => {
+  const d = dag('select o_cust, count(distinct o_date) from orders group by o_cust');
+  assert.deepEqual(d[0].ops, ['scan orders']);
+  assert.equal(d[0].output?.kind, 'hash');
+  const r = dag('select o_cust, o_date, sum(o_total) from orders group by rollup (o_cust, o_date)');
+  assert.equal(r[0].output?.kind, 'single', 'rollup includes the grand total: no key is shared');
+});
+
+test('joins that need all of one side broadcast it whatever its size; right and full joins never broadcast the side they keep', () => {
+  const notIn = dag('select o_id from orders where o_cust not in (select c_id from customers)');
+  assert.ok(notIn.some((x) => x.inputs.some((i) => i.exchange.kind === 'broadcast')), describeStages(notIn).join('\n'));
+  const nonEqui = dag('select o_id, c_id from orders right join customers on o_total > c_nation');
+  const join = nonEqui[nonEqui.length - 1].inputs.length === 2 ? nonEqui[nonEqui.length - 1] : nonEqui.find((x) => x.inputs.length === 2)!;
+  assert.deepEqual(join.inputs.map((i) => i.exchange.kind), ['single', 'single'], describeStages(nonEqui).join('\n'));
+  const full = stageDag(optimizeForRun(bindSql('select n_name, c_name from nations full join customers on n_id = c_nation', TABLES).outputs[0].plan), { ...OPTIONS, broadcastBytes: Infinity });
+  assert.ok(full.every((x) => x.inputs.every((i) => i.exchange.kind !== 'broadcast')), describeStages(full).join('\n'));
 });

@@ -102,6 +102,8 @@ function makeFold(call: AggregateCall, args: Vector[], groups: number): Fold {
     case 'var_samp':
     case 'var_pop':
       return welford(call, x, groups);
+    case 'avg_final':
+      return averageOfPartials(call, x, args[1], groups);
     default:
       throw new Error(`unknown aggregate ${String(call.fn)}`);
   }
@@ -150,6 +152,31 @@ function exactSum(call: AggregateCall, x: Vector, groups: number): Fold {
       }
       const vals = Array.from({ length: groups }, (_, g) => big[g] ?? BigInt(s[g]));
       return fromBig(call.type, vals, nulls, 'sum');
+    },
+  };
+}
+
+/** avg from partial (sum, count) rows: the sums added exactly (or as doubles), divided once, as avg does. */
+function averageOfPartials(call: AggregateCall, sums: Vector, counts: Vector, groups: number): Fold {
+  const c = new Float64Array(groups);
+  const cv = counts.values as ArrayLike<number | bigint>;
+  if (sums.type.id === 'DOUBLE') {
+    const s = new Float64Array(groups);
+    const v = sums.values as Float64Array;
+    return {
+      add: (g, i) => { s[g] += v[i]; c[g] += Number(cv[i]); },
+      result: () => ({ type: call.type, length: groups, values: Float64Array.from(s, (t, g) => t / c[g]), nulls: Uint8Array.from(c, (k) => (k === 0 ? 1 : 0)) }),
+    };
+  }
+  const big = new Array<bigint>(groups).fill(0n);
+  const v = sums.values as ArrayLike<number | bigint>;
+  const div = 10 ** (sums.type.id === 'DECIMAL' ? sums.type.scale : 0);
+  return {
+    add: (g, i) => { big[g] += BigInt(v[i]); c[g] += Number(cv[i]); },
+    result: () => {
+      const out = new Float64Array(groups);
+      for (let g = 0; g < groups; g++) out[g] = c[g] === 0 ? 0 : bigAverage(isSafe(Number(big[g])) ? Number(big[g]) : big[g], c[g], div);
+      return { type: call.type, length: groups, values: out, nulls: Uint8Array.from(c, (k) => (k === 0 ? 1 : 0)) };
     },
   };
 }

@@ -31,7 +31,8 @@ export type Expr =
 
 /** An aggregate call: fn over args, `distinct`, `filter (where …)`. */
 export interface AggregateCall {
-  fn: 'count_star' | 'count' | 'sum' | 'avg' | 'min' | 'max' | 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop' | 'any_value';
+  /** avg_final (planner only, plan/physical/partial-aggregate.ts): avg from partial sums and counts. */
+  fn: 'count_star' | 'count' | 'sum' | 'avg' | 'min' | 'max' | 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop' | 'any_value' | 'avg_final';
   args: Expr[];
   distinct: boolean;
   filter?: Expr;

@@ -5,8 +5,10 @@
  * `exchange` set: the output of that stage, as the exchange delivers it). How a stage's output
  * leaves it is its `output` partitioning; the last stage of a plan has none (it writes the table).
  *
- *   aggregate        exchange hash(group keys; the keys every grouping set shares) to the stage
- *                    that aggregates; single without keys
+ *   aggregate        partial aggregate in the input's stage, exchange hash(group keys), final
+ *                    aggregate (./partial-aggregate.ts); with distinct, grouping sets or
+ *                    stddev: the rows go through hash(group keys; the keys every grouping set
+ *                    shares) to the stage that aggregates; single without keys
  *   join             the side estimated under the broadcast threshold is broadcast to the other
  *                    side's stage (build there); else both sides exchange hash(join keys) to a
  *                    join stage. A join without equal keys, a mark join and a null-aware anti
@@ -29,6 +31,7 @@ import { equiKeys } from '../logical/expr.js';
 import type { LogicalPlan } from '../logical/plan.js';
 import { expr as explainExpr } from '../logical/explain.js';
 import type { Schema } from '../../types/schema.js';
+import { canSplit, splitAggregate } from './partial-aggregate.js';
 
 /** How a stage's output reaches the stage that reads it. */
 export type Partitioning =
@@ -153,8 +156,14 @@ export function stageDag(plan: LogicalPlan, o: StageOptions, firstId = 0): Stage
       }
       case 'aggregate': {
         const x = walk(p.input);
-        const keys = p.groupingSets ? shared(p.groupingSets.map((s) => s.map((i) => p.groupBy[i]))) : p.groupBy;
         const groups = p.groupBy.length ? Math.max(1, x.rows / 10) : 1;
+        if (canSplit(p)) {
+          const split = splitAggregate(p);
+          grow(x, split.partial(x.stage.plan), 'partial aggregate');
+          set(x, Math.min(x.rows, groups * x.stage.tasks), 8 * p.schema.length);
+          return set(cut(x, hash(split.keys), ['final aggregate'], split.final), groups, 8 * p.schema.length);
+        }
+        const keys = p.groupingSets ? shared(p.groupingSets.map((s) => s.map((i) => p.groupBy[i]))) : p.groupBy;
         const y = cut(x, hash(keys), ['aggregate'], (leaf) => ({ ...p, input: leaf }));
         return set(y, groups, 8 * p.schema.length);
       }
