@@ -10,7 +10,8 @@
  *                    stddev: the rows go through hash(group keys; the keys every grouping set
  *                    shares) to the stage that aggregates; single without keys
  *   join             the side estimated under the broadcast threshold is broadcast to the other
- *                    side's stage (build there); else both sides exchange hash(join keys) to a
+ *                    side's stage (build there; an inner join swaps its sides to broadcast the
+ *                    smaller one); else both sides exchange hash(join keys) to a
  *                    join stage. A join without equal keys, a mark join and a null-aware anti
  *                    join (NOT IN) broadcast their right side (they need all of it at once);
  *                    right and full joins never broadcast the side they preserve
@@ -27,7 +28,7 @@
  * larger side.
  */
 import type { Expr, SortKey } from '../logical/expr.js';
-import { equiKeys } from '../logical/expr.js';
+import { equiKeys, mapColumns } from '../logical/expr.js';
 import type { LogicalPlan } from '../logical/plan.js';
 import { expr as explainExpr } from '../logical/explain.js';
 import type { Schema } from '../../types/schema.js';
@@ -170,6 +171,11 @@ export function stageDag(plan: LogicalPlan, o: StageOptions, firstId = 0): Stage
       case 'join': {
         const l = walk(p.left);
         const r = walk(p.right);
+        // An inner join builds on its smaller side: when that is the left, the sides swap (the
+        // larger side keeps its tasks as the probe), and a projection restores the column order.
+        if ((p.kind === 'inner' || p.kind === 'cross') && l.rows * l.width < r.rows * r.width && l.rows * l.width <= o.broadcastBytes) {
+          return joinSwapped(p, l, r);
+        }
         const lw = p.left.schema.length;
         const keys = equiKeys(p.condition, lw);
         const rb = r.rows * r.width;
@@ -228,6 +234,19 @@ export function stageDag(plan: LogicalPlan, o: StageOptions, firstId = 0): Stage
       }
     }
   };
+  /** p with its sides swapped, over the walked sides: the left is broadcast into the right's stage. */
+  const joinSwapped = (p: Extract<LogicalPlan, { op: 'join' }>, l: Open, r: Open): Open => {
+    const lw = p.left.schema.length;
+    const rw = p.right.schema.length;
+    const condition = p.condition && mapColumns(p.condition, (c) => ({ ...c, index: c.index < lw ? c.index + rw : c.index - lw }));
+    const c = close(l, { kind: 'broadcast' });
+    r.stage.inputs.push(c.input);
+    const swapped: LogicalPlan = { ...p, left: r.stage.plan, right: c.leaf, condition, schema: [...p.right.schema, ...p.left.schema] };
+    const back: Expr[] = p.schema.map((f, i) => ({ kind: 'column', index: i < lw ? rw + i : i - lw, name: f.name, type: f.type }));
+    grow(r, { op: 'project', input: swapped, exprs: back, schema: p.schema }, `${p.kind} join (build: broadcast stage ${l.stage.id})`);
+    return set(r, Math.max(l.rows, r.rows), r.width + lw * 8);
+  };
+
   walk(plan);
   return stages;
 }
