@@ -10,6 +10,9 @@ import type { SqlJob } from '../spec/load.js';
 import { storeFor } from '../storage/index.js';
 import type { Schema } from '../types/schema.js';
 import { listSplits, type Split } from '../exec/ops/scan.js';
+import { rowGroupStats, type RowGroupStats } from '../formats/parquet-stats.js';
+import { mayMatch } from '../plan/physical/prune.js';
+import { inputs, type LogicalPlan } from '../plan/logical/plan.js';
 import { DEFAULT_BROADCAST_BYTES, stageDag, type Stage, type StageOptions } from '../plan/physical/stages.js';
 import { pad5, type StageInput, type StageResult, type StageTask, type TaskStorage } from '../plan/tasks.js';
 import { planSqlJob, type SqlJobPlan } from './sql-job.js';
@@ -59,7 +62,12 @@ export async function sqlPhysicalPlan(job: SqlJob, opts: { runId?: string; plann
   for (const o of planned.outputs) {
     const dag = stageDag(o.plan, options, stages.length);
     for (const s of dag) {
-      const splits = s.scan !== undefined ? await splitsOf(planned, s.scan) : undefined;
+      let splits = s.scan !== undefined ? await splitsOf(planned, s.scan) : undefined;
+      if (splits) {
+        const pruned = await pruneRowGroups(s.plan, splits);
+        if (pruned.total > pruned.read) s.ops[s.ops.length - 1] += ` (row groups: ${pruned.read} of ${pruned.total}, by statistics)`;
+        splits = pruned.splits;
+      }
       stages.push({ id: s.id, kind: 'sql', tasks: splits ? Math.max(1, splits.length) : s.tasks, inputs: s.inputs.map((i) => i.stage), stage: s, ...(splits ? { splits } : {}) });
     }
     const last = stages[stages.length - 1];
@@ -90,6 +98,50 @@ async function splitsOf(planned: SqlJobPlan, table: string): Promise<Split[]> {
   if (l) return l.splits;
   const t = planned.sources.find((x) => x.name === table)!;
   return listSplits(storeFor(t.uri), t);
+}
+
+/** The declared-table scan of a fragment (a source stage has one). */
+function sourceScan(p: LogicalPlan): Extract<LogicalPlan, { op: 'scan' }> | undefined {
+  if (p.op === 'scan') return p.table.exchange === undefined ? p : undefined;
+  for (const i of inputs(p)) {
+    const s = sourceScan(i);
+    if (s) return s;
+  }
+  return undefined;
+}
+
+/**
+ * A Parquet scan's splits without the row groups its pushed filters cannot match, by the
+ * files' row-group statistics (plan/physical/prune.ts); a split left with none is dropped.
+ * A file whose statistics cannot be read keeps every row group (its scan reports the file).
+ */
+async function pruneRowGroups(fragment: LogicalPlan, splits: Split[]): Promise<{ splits: Split[]; read: number; total: number }> {
+  const scan = sourceScan(fragment);
+  if (!scan || scan.table.format !== 'parquet' || scan.filters.length === 0) return { splits, read: 0, total: 0 };
+  const byFile = new Map<string, RowGroupStats[] | undefined>();
+  for (const sp of splits) {
+    if (byFile.has(sp.uri)) continue;
+    byFile.set(sp.uri, await rowGroupStats(storeFor(sp.uri), sp.uri, sp.fileSize).catch(() => undefined));
+  }
+  const names = scan.columns.map((c) => scan.table.schema[c].name);
+  let read = 0;
+  let total = 0;
+  const out: Split[] = [];
+  for (const sp of splits) {
+    const groups = byFile.get(sp.uri);
+    if (!groups) { out.push(sp); continue; }
+    const all = sp.rowGroups ?? groups.map((_, g) => g);
+    const keep = all.filter((g) => {
+      const cols = groups[g].columns;
+      const statsOf = (i: number) => cols.get(names[i]) ?? [...cols].find(([n]) => n.toLowerCase() === names[i].toLowerCase())?.[1];
+      return mayMatch(scan.filters, statsOf, groups[g].rows);
+    });
+    total += all.length;
+    read += keep.length;
+    if (keep.length === all.length) out.push(sp);
+    else if (keep.length > 0) out.push({ ...sp, rowGroups: keep });
+  }
+  return { splits: out, read, total };
 }
 
 /** The file an attempt writes (by name, never what a report claims). */

@@ -63,11 +63,11 @@ test('factor ors: a conjunct common to every branch moves out, so pushdown can u
   assert.match(p, /Join: inner on \(\(o_cust = c_id\) AND \(\(c_nation = 1\) OR \(o_total > 5\.00\)\)\)/, p);
 });
 
-test('reorder joins: never a cross product a condition avoids; the smallest input first', () => {
-  // FROM order: orders, nations, customers: orders x nations share no condition.
-  const p = explain(reorderJoins(pushFilters(bound('select c_name, n_name, o_total from orders, nations, customers where o_cust = c_id and c_nation = n_id'))));
+test('reorder joins: never a cross product a condition avoids; the largest input first, then the smallest connected', () => {
+  // FROM order: nations, orders, customers: orders x nations share no condition.
+  const p = explain(reorderJoins(pushFilters(bound('select c_name, n_name, o_total from nations, orders, customers where o_cust = c_id and c_nation = n_id'))));
   assert.doesNotMatch(p, /Join: cross/, p);
-  assert.match(p, /^Project: c_name, n_name, o_total\n  Project: .*\n    Join: inner on \(o_cust = c_id\)\n      Join: inner on \(c_nation = n_id\)\n        Scan: nations/, p);
+  assert.match(p, /^Project: c_name, n_name, o_total\n  Project: .*\n    Join: inner on \(c_nation = n_id\)\n      Join: inner on \(o_cust = c_id\)\n        Scan: orders/, p);
   // Two inputs: left as written.
   const two = explain(reorderJoins(pushFilters(bound('select * from items, orders where i_order = o_id'))));
   assert.match(two, /Join: inner on \(i_order = o_id\)\n\s+Scan: items/);

@@ -1,7 +1,7 @@
 /**
  * Join order: a region of inner and cross joins (any shape: the FROM list's comma joins after
  * pushdown, explicit joins) is flattened into its inputs and its condition's conjuncts, then
- * rebuilt left-deep, greedily: start from the input estimated smallest, then add, of the inputs
+ * rebuilt left-deep, greedily: start from the input estimated largest, then add, of the inputs
  * that some conjunct connects to what is joined so far, the smallest; an input nothing connects
  * is added last, as a cross join. So a FROM list in an unlucky order (TPC-H Q9: part, supplier,
  * lineitem, ... where part and supplier share no condition) never builds a cross product that a
@@ -45,8 +45,11 @@ export function reorderJoins(p: LogicalPlan): LogicalPlan {
   const chosen: number[] = [];
   const inSet = new Set<number>();
   const better = (a: number, b: number) => est[a] < est[b] || (est[a] === est[b] && a < b);
+  // The largest input first (the fact table: the probe side every other input joins onto, so
+  // no intermediate result grows past it through a join of two small inputs on a shared
+  // low-cardinality key, TPC-H Q5's customer and supplier on nationkey), then the smallest connected.
   let first = 0;
-  for (let k = 1; k < leaves.length; k++) if (better(k, first)) first = k;
+  for (let k = 1; k < leaves.length; k++) if (est[k] > est[first]) first = k;
   chosen.push(first); inSet.add(first);
   while (chosen.length < leaves.length) {
     let next = -1;
