@@ -115,6 +115,27 @@ test('spec.output.format csv and jsonl: DuckDB reads back exactly its own answer
   }
 });
 
+test('a jsonl table: the jsonl output of the job above read back by another job gives the same totals as the CSV', () => {
+  const file = join(dir, 'jsonl-consumer.yaml');
+  const totals = 'select count(*) as groups, sum(n) as events, sum(revenue) as revenue, count(first_seen) as seen, max(avg_price) as top from';
+  writeFileSync(file, `apiVersion: kindling.dev/v1alpha1
+kind: KindlingJob
+metadata: { name: jsonl-consumer }
+spec:
+  tables:
+    r: { uri: out/out-jsonl/, format: jsonl, schema: "brand VARCHAR, category_id BIGINT, n BIGINT, revenue DECIMAL(38,2), first_seen TIMESTAMP, day DATE, avg_price DOUBLE, odd BOOLEAN", splitSize: 2KiB }
+  sql: "${totals} r"
+  output: { uri: out/jsonl-consumer/, format: csv }
+`);
+  const r = kindling('run', file);
+  assert.equal(r.code, 0, r.err);
+  const direct = spec('jsonl-direct', `${totals} (select brand, category_id, count(*) as n, sum(price) as revenue, min(event_time) as first_seen, avg(price) as avg_price from events group by brand, category_id) x;`);
+  assert.equal(kindling('run', direct, '--set', 'spec.output.format=csv').code, 0);
+  const read = (name: string) => readFileSync(join(dir, 'out', name, 'result', 'part-00000.csv'), 'utf8');
+  assert.equal(read('jsonl-consumer'), read('jsonl-direct'));
+  assert.match(read('jsonl-consumer'), /^groups,events,revenue,seen,top\n\d+,17434,/);
+});
+
 test('a Parquet table without a schema takes its columns from the files (another job’s committed output)', () => {
   const first = spec('producer', "select brand, count(*) as n, sum(price) as revenue, min(event_time) as first_seen, cast(min(event_time) as date) as day from events where brand is not null group by brand;");
   assert.equal(kindling('run', first).code, 0);

@@ -26,6 +26,7 @@ import { concatBatches } from './rows.js';
 import type { ScanOptions, Split } from './scan-common.js';
 import { scanCsvSplit } from './scan-csv.js';
 import { parquetSplits, scanParquetSplit } from './scan-parquet.js';
+import { scanJsonlSplit } from './scan-jsonl.js';
 
 export type { BadPolicy, BadPolicyOptions, BadRecordReport, ScanOptions, Split } from './scan-common.js';
 
@@ -148,8 +149,10 @@ export function scanSplit(store: ObjectStore, table: TableSource, split: Split, 
       return scanCsvSplit(store, table, split, columns, opts);
     case 'parquet':
       return scanParquetSplit(store, table, split, columns, opts);
+    case 'jsonl':
+      return scanJsonlSplit(store, table, split, columns, opts);
     default:
-      throw new KindlingError('USAGE', `table ${table.name}: ${table.format} tables cannot be read yet`, { hint: 'convert the data to CSV or Parquet' });
+      throw new KindlingError('USAGE', `table ${table.name}: ${String(table.format)} tables cannot be read`, { hint: 'declare the table as csv, parquet or jsonl' });
   }
 }
 
