@@ -2,14 +2,14 @@
  * Join order: a region of inner and cross joins (any shape: the FROM list's comma joins after
  * pushdown, explicit joins) is flattened into its inputs and its condition's conjuncts, then
  * rebuilt left-deep, greedily: start from the input estimated largest, then add, of the inputs
- * that some conjunct connects to what is joined so far, the smallest; an input nothing connects
+ * that an equality connects to what is joined so far, the smallest; an input nothing connects
  * is added last, as a cross join. So a FROM list in an unlucky order (TPC-H Q9: part, supplier,
  * lineitem, ... where part and supplier share no condition) never builds a cross product that a
  * condition could have avoided. Each conjunct goes on the first join that has all its columns;
  * a projection puts the columns back in the region's original order.
  *
  * Estimates are coarse: a scan's table bytes when the planner knows them (else 1), a quarter for
- * each filter pushed into it; other inputs take their input's estimate. Ties keep the query's order.
+ * each column filtered in it; other inputs take their input's estimate. Ties keep the query's order.
  */
 import { BOOLEAN } from '../../types/datatype.js';
 import type { Expr } from '../logical/expr.js';
@@ -42,6 +42,7 @@ export function reorderJoins(p: LogicalPlan): LogicalPlan {
   const leafOf = (col: number) => { let k = 0; while (k + 1 < leaves.length && offsets[k + 1] <= col) k++; return k; };
   const refs = conds.map((c) => new Set([...columnsOf(c)].map(leafOf)));
   const est = leaves.map(estimate);
+  const equi = conds.map((c) => c.kind === 'call' && c.fn === 'eq' && c.args.every((a) => columnsOf(a).size > 0));
   const chosen: number[] = [];
   const inSet = new Set<number>();
   const better = (a: number, b: number) => est[a] < est[b] || (est[a] === est[b] && a < b);
@@ -55,7 +56,9 @@ export function reorderJoins(p: LogicalPlan): LogicalPlan {
     let next = -1;
     for (let k = 0; k < leaves.length; k++) {
       if (inSet.has(k)) continue;
-      const connected = refs.some((r) => r.has(k) && r.size > 1 && [...r].every((x) => x === k || inSet.has(x)));
+      // Connected by an equality (an equi-join key); other predicates across inputs (TPC-H Q7's
+      // or over two nations) do not make a join worth taking early.
+      const connected = refs.some((r, i) => equi[i] && r.has(k) && r.size > 1 && [...r].every((x) => x === k || inSet.has(x)));
       if (connected && (next < 0 || better(k, next))) next = k;
     }
     if (next < 0) for (let k = 0; k < leaves.length; k++) if (!inSet.has(k) && (next < 0 || better(k, next))) next = k;
@@ -65,7 +68,8 @@ export function reorderJoins(p: LogicalPlan): LogicalPlan {
 }
 
 function estimate(p: LogicalPlan): number {
-  if (p.op === 'scan') return (p.table.bytes ?? 1) * 0.25 ** p.filters.length;
+  // A quarter per filtered column (a range, x >= a and x <= b, is one filter on x).
+  if (p.op === 'scan') return (p.table.bytes ?? 1) * 0.25 ** new Set(p.filters.map((f) => [...columnsOf(f)].sort().join(','))).size;
   if (p.op === 'filter') return estimate(p.input) * 0.25;
   const ins = inputs(p);
   return ins.length ? Math.max(...ins.map(estimate)) : 1;
