@@ -9,7 +9,7 @@
  * a projection puts the columns back in the region's original order.
  *
  * Estimates are coarse: a scan's table bytes when the planner knows them (else 1), a quarter for
- * each column filtered in it; other inputs take their input's estimate. Ties keep the query's order.
+ * each filter pushed into it; other inputs take their input's estimate. Ties keep the query's order.
  */
 import { BOOLEAN } from '../../types/datatype.js';
 import type { Expr } from '../logical/expr.js';
@@ -68,8 +68,7 @@ export function reorderJoins(p: LogicalPlan): LogicalPlan {
 }
 
 function estimate(p: LogicalPlan): number {
-  // A quarter per filtered column (a range, x >= a and x <= b, is one filter on x).
-  if (p.op === 'scan') return (p.table.bytes ?? 1) * 0.25 ** new Set(p.filters.map((f) => [...columnsOf(f)].sort().join(','))).size;
+  if (p.op === 'scan') return (p.table.bytes ?? 1) * 0.25 ** p.filters.length;
   if (p.op === 'filter') return estimate(p.input) * 0.25;
   const ins = inputs(p);
   return ins.length ? Math.max(...ins.map(estimate)) : 1;
