@@ -154,6 +154,11 @@ export function stageAttemptFile(plan: SqlPhysicalPlan, id: { stage: number; par
   return storeFor(plan.shuffleUri).join(plan.shuffleUri, `stage-${id.stage}`, `task-${pad5(id.partition)}-a${id.attempt}${epochTag}.data`);
 }
 
+/** Where a quarantining scan attempt writes its bad records: `<staging>/_rejects/s<stage>-part-<partition>-a<attempt>.jsonl`. */
+export function stageRejectsFile(plan: SqlPhysicalPlan, id: { stage: number; partition: number; attempt: number }, epochTag: string): string {
+  return storeFor(plan.stagingUri).join(plan.stagingUri, '_rejects', `s${id.stage}-part-${pad5(id.partition)}-a${id.attempt}${epochTag}.jsonl`);
+}
+
 /** Task (stage, partition, attempt), from the winners of the stages it reads (`upstream(s)`: their attempts and results). */
 export function buildStageTask(
   plan: SqlPhysicalPlan,
@@ -191,6 +196,7 @@ export function buildStageTask(
     output: s.table !== undefined
       ? { kind: 'table', uri, format: plan.job.output.format, compression: plan.job.output.compression }
       : { kind: 'exchange', partitioning: s.stage.output!, uri },
-    badRecords: table && table.onBadRecord !== 'fail' ? 'skip' : 'fail',
+    badRecords: table?.onBadRecord ?? 'fail',
+    ...(table?.onBadRecord === 'quarantine' ? { rejectsUri: stageRejectsFile(plan, id, epochTag) } : {}),
   };
 }

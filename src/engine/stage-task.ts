@@ -25,7 +25,7 @@ import { compileExpr } from '../exec/expr/compile.js';
 import { execute } from '../exec/ops/execute.js';
 import { hashPartitions } from '../exec/ops/partition.js';
 import { concatBatches, emptyBatch, sliceBatch, takeBatch } from '../exec/ops/rows.js';
-import { scanSplit } from '../exec/ops/scan.js';
+import { scanSplit, type BadRecordReport } from '../exec/ops/scan.js';
 import { crossComparator, sortBatch } from '../exec/ops/sort.js';
 import { encodeCsv, encodeJsonl } from '../exec/ops/write-text.js';
 
@@ -40,6 +40,7 @@ export async function runStageTask(task: StageTask, source?: SourceScan): Promis
   const t0 = Date.now();
   let inputRows = 0;
   let rejectedRows = 0;
+  const rejects: string[] = [];
   const batch = await execute(task.plan, {
     scan: async (table, columns) => {
       if (table.exchange !== undefined) return readExchange(task, table, columns);
@@ -47,7 +48,13 @@ export async function runStageTask(task: StageTask, source?: SourceScan): Promis
       const schema = columns.map((c) => table.schema[c]);
       if (!task.split) return emptyBatch(schema);
       const parts: Batch[] = [];
-      const bad = task.badRecords === 'fail' ? 'fail' : { onBadRecord: 'skip' as const, onBad: () => { rejectedRows++; } };
+      const bad = task.badRecords === 'fail' ? 'fail' : {
+        onBadRecord: 'skip' as const,
+        onBad: (r: BadRecordReport) => {
+          rejectedRows++;
+          if (task.rejectsUri) rejects.push(rejectLine(r));
+        },
+      };
       for await (const b of scanSplit(storeFor(table.uri), table, task.split, columns, { bad })) parts.push(b);
       const rows = parts.reduce((s, b) => s + b.length, 0);
       inputRows += rows;
@@ -55,7 +62,19 @@ export async function runStageTask(task: StageTask, source?: SourceScan): Promis
     },
   });
   const out = await writeOutput(task, batch);
-  return { kind: 'stage', ...out, rows: batch.length, ...(task.split ? { inputRows, rejectedRows } : {}), ms: Date.now() - t0 };
+  if (rejects.length > 0 && task.rejectsUri) await storeFor(task.rejectsUri).write(task.rejectsUri, rejects.join(''));
+  return {
+    kind: 'stage', ...out, rows: batch.length,
+    ...(task.split ? { inputRows, rejectedRows } : {}),
+    ...(rejects.length > 0 && task.rejectsUri ? { rejectsUri: task.rejectsUri } : {}),
+    ms: Date.now() - t0,
+  };
+}
+
+/** A quarantined record as a JSON line, as the built-in analyses write them (README "Output"). */
+function rejectLine(r: BadRecordReport): string {
+  const record = r.record === undefined ? {} : r.record.length > 65536 ? { record: r.record.slice(0, 65536), truncated: true } : { record: r.record };
+  return JSON.stringify({ file: r.file, offset: r.offset, line: r.line ?? null, ...(r.field ? { field: r.field } : {}), reason: r.reason, ...record }) + '\n';
 }
 
 /** An exchange leaf's rows for this task. */

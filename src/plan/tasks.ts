@@ -120,7 +120,9 @@ export interface StageTask extends TaskId {
     | { kind: 'exchange'; partitioning: Partitioning; uri: string }
     | { kind: 'table'; uri: string; format: 'parquet' | 'csv' | 'jsonl'; compression: Compression };
   /** The scan's bad-record policy (spec.tables.<t>.onBadRecord). */
-  badRecords: 'fail' | 'skip';
+  badRecords: 'fail' | 'skip' | 'quarantine';
+  /** quarantine: where this attempt writes its bad records (JSON Lines, in the run's staging). */
+  rejectsUri?: string;
 }
 
 export interface StageResult {
@@ -137,6 +139,8 @@ export interface StageResult {
   /** A source stage: records read (good ones), and bad ones dropped (onBadRecord skip). */
   inputRows?: number;
   rejectedRows?: number;
+  /** quarantine: the attempt's rejects file, when it had bad records. */
+  rejectsUri?: string;
   ms: number;
   io?: IoStats;
 }

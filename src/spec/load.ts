@@ -212,7 +212,6 @@ function checkKind(s: JobDocument['spec']): SpecIssue[] {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) out.push({ path: at, message: 'a table name is letters, digits and _, not starting with a digit (it is a SQL identifier)' });
       if (t.schema === undefined && t.format !== 'parquet') out.push({ path: `${at}.schema`, message: `is required for ${t.format} tables (e.g. "id BIGINT, name VARCHAR, price DECIMAL(10,2)")` });
       if (t.format !== 'csv') for (const k of ['header', 'delimiter', 'quote', 'nullValue', 'timestampFormat'] as const) if (t[k] !== undefined) out.push({ path: `${at}.${k}`, message: `applies only to csv tables (this one is ${t.format})` });
-      if (t.onBadRecord === 'quarantine') out.push({ path: `${at}.onBadRecord`, message: 'quarantine is not supported yet for spec.tables; use fail (the default) or skip' });
       out.push(...checkBadRecords(t, at));
     }
     return out;

@@ -159,3 +159,50 @@ spec:
   assert.match(csv[1], /^[^,]+,\d+,\d+\.\d{2},2019-10-01 \d\d:\d\d:\d\d,2019-10-01$/);
   assert.equal(csv.length, 5, 'header, 3 rows, final newline');
 });
+
+test('onBadRecord: quarantine on a SQL table: bad records are dropped, counted and committed under _rejects/ with their file, offset, line, field and text', () => {
+  const lines = readFileSync(REAL_OCT, 'utf8').split('\n');
+  const bad = new Map<number, string>([
+    [3, '2019-10-01 00:00:05 UTC,view,1,2,a.b,x,12x,5,s'], // a bad value (price)
+    [5000, 'garbage,line'], // a wrong field count
+    [12000, 'yesterday,view,1,2,a.b,x,1.00,5,s'], // a bad TIMESTAMP
+  ]);
+  const mixed = lines.flatMap((l, i) => (bad.has(i) ? [bad.get(i)!, l] : [l]));
+  mkdirSync(join(dir, 'badin'), { recursive: true });
+  writeFileSync(join(dir, 'badin', 'events.csv'), mixed.join('\n'));
+  const file = join(dir, 'quarantine.yaml');
+  writeFileSync(file, `apiVersion: kindling.dev/v1alpha1
+kind: KindlingJob
+metadata: { name: quarantine }
+spec:
+  tables:
+    events: { uri: badin/, format: csv, schema: "${EVENTS}", splitSize: 300KiB, onBadRecord: quarantine, maxBadRecords: 3 }
+  sql: select event_type, count(*) as n, sum(price) as revenue, min(event_time) as first from events group by 1 order by 1
+  output: { uri: out/quarantine/, format: csv }
+`);
+  const r = kindling('run', file);
+  assert.equal(r.code, 0, r.err);
+  const m = JSON.parse(readFileSync(join(dir, 'out', 'quarantine', '_SUCCESS'), 'utf8'));
+  assert.equal(m.counters.rejectedRows, 3);
+  assert.equal(m.rejects.rows, 3);
+  assert.ok(m.rejects.files.length >= 2, 'the bad records were in different splits');
+  const rejects = m.rejects.files.flatMap((f: { path: string }) => readFileSync(join(dir, 'out', 'quarantine', f.path), 'utf8').trim().split('\n').map((l) => JSON.parse(l)));
+  const text = mixed.join('\n');
+  assert.deepEqual(rejects.map((x: { record: string }) => x.record).sort(), [...bad.values()].sort());
+  for (const x of rejects) {
+    assert.equal(x.file, 'badin/events.csv');
+    assert.equal(text.indexOf(x.record), x.offset, 'the offset is the record’s first byte');
+  }
+  assert.deepEqual(rejects.filter((x: { field?: string }) => x.field).map((x: { field: string }) => x.field).sort(), ['event_time', 'price']);
+  assert.equal(rejects.find((x: { record: string }) => x.record === bad.get(3)).line, 4, 'line of the file (the first split; line 1 is the header)');
+  // The answer is the clean file's.
+  const clean = spec('quarantine-clean', 'select event_type, count(*) as n, sum(price) as revenue, min(event_time) as first from events group by 1 order by 1;'); // bad values count in the columns a query reads
+  assert.equal(kindling('run', clean, '--set', 'spec.output.format=csv').code, 0);
+  const all = (name: string) => JSON.parse(readFileSync(join(dir, 'out', name, '_SUCCESS'), 'utf8')).tables.result.files.map((f: { path: string }) => readFileSync(join(dir, 'out', name, f.path), 'utf8').split('\n').slice(1).join('\n')).join('');
+  assert.equal(all('quarantine'), all('quarantine-clean'));
+  // Over the limit: the job fails and commits nothing.
+  const over = kindling('run', file, '--set', 'spec.tables.events.maxBadRecords=2', '--set', 'spec.output.uri=out/quarantine-over/');
+  assert.equal(over.code, 1, over.err);
+  assert.match(over.err, /3 bad record\(s\) of \d+ read, more than spec\.tables\.events\.maxBadRecords/);
+  assert.ok(!existsSync(join(dir, 'out', 'quarantine-over', '_SUCCESS')));
+});

@@ -32,6 +32,8 @@ export interface BadRecordReport {
   line?: number;
   field?: string;
   reason: string;
+  /** The raw record without its line end, when the reader has it (quarantine writes it). */
+  record?: string;
 }
 
 export interface BadPolicyOptions {
@@ -76,7 +78,7 @@ export class BadRecords {
       });
     }
     this.count++;
-    this.policy.onBad?.(r);
+    this.policy.onBad?.(excerpt !== undefined && r.record === undefined ? { ...r, record: excerpt } : r);
     const max = this.policy.maxCount;
     if (max !== undefined && this.count > max) {
       throw new KindlingError('INPUT_BAD_RECORD', `too many bad records: more than ${max} in ${r.file}; the last: byte ${r.offset}: ${r.reason}`, {

@@ -98,7 +98,10 @@ function report(bad: BadRecords, file: string, lineKnown: boolean, batch: Record
     const start = batch.recordStarts[v.row];
     if (lineKnown) for (let k = buf.indexOf(LF, pos); k >= 0 && k < start; k = buf.indexOf(LF, k + 1)) line++;
     pos = start;
-    all.push({ r: { file, offset: batch.baseOffset + start, ...(lineKnown ? { line } : {}), field: v.field, reason: v.reason }, hint: v.hint, row: v.row });
+    // The record's text: up to the next record's start, without its line end.
+    const next = v.row + 1 < batch.rows ? batch.recordStarts[v.row + 1] : buf.indexOf(LF, start);
+    const raw = Buffer.from(buf.buffer, buf.byteOffset + start, Math.max(0, (next < 0 ? buf.length : next) - start)).toString('utf8').replace(/\r?\n$/, '');
+    all.push({ r: { file, offset: batch.baseOffset + start, ...(lineKnown ? { line } : {}), field: v.field, reason: v.reason, record: raw }, hint: v.hint, row: v.row });
   }
   all.sort((a, b) => a.r.offset - b.r.offset);
   const dropped = new Set<number>();

@@ -105,7 +105,7 @@ export async function* scanJsonlSplit(store: ObjectStore, table: TableSource, sp
       if (tok === undefined) for (const [key, v] of fields) if (key.toLowerCase() === names[k].toLowerCase()) { tok = v; break; }
       const v = convert(tok, types[k]);
       if (v !== null && typeof v === 'object' && 'bad' in v) {
-        bad.add({ ...place, field: names[k], reason: `bad value in column ${names[k]}: ${v.bad}` }, 'fix the value, or read the table with onBadRecord: skip to drop bad records');
+        bad.add({ ...place, field: names[k], reason: `bad value in column ${names[k]}: ${v.bad}`, record: text }, 'fix the value, or read the table with onBadRecord: skip to drop bad records');
         failed = true;
         break;
       }
