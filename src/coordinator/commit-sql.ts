@@ -38,6 +38,9 @@ async function commitRejects(plan: SqlPhysicalPlan, results: (stage: number) => 
   return manifest;
 }
 
+/** A stage's operators in a line: the first and last of a long chain ("final aggregate <- … <- scan t"). */
+const opsText = (ops: string[]) => (ops.length > 3 ? `${ops[0]} <- … <- ${ops[ops.length - 1]}` : ops.join(' <- '));
+
 export async function commitSql(plan: SqlPhysicalPlan, results: (stage: number) => StageResult[], stages: StageStatus[], startedAt: number, workers: Manifest['workers']): Promise<Manifest> {
   const base = plan.job.output.uri;
   const out = storeFor(base);
@@ -76,7 +79,7 @@ export async function commitSql(plan: SqlPhysicalPlan, results: (stage: number) 
     storage: all.reduce((a, r) => addIo(a, r.io), { requests: 0, bytesRead: 0, bytesWritten: 0 }),
     timings: {
       totalMs: Date.now() - startedAt,
-      stages: stages.map((s) => ({ stage: s.id, kind: plan.stages[s.id].stage.ops.join(' <- '), tasks: s.total, ms: (s.finishedAt ?? 0) - (s.startedAt ?? 0) })),
+      stages: stages.map((s) => ({ stage: s.id, kind: opsText(plan.stages[s.id].stage.ops), tasks: s.total, ms: (s.finishedAt ?? 0) - (s.startedAt ?? 0) })),
     },
     workers,
   };
