@@ -9,14 +9,13 @@ import type { Backend } from '../backends/backend.js';
 import type { PhysicalPlan } from '../plan/physical.js';
 import type { MapResult, ReduceResult, StageResult, TaskId, TaskResult } from '../plan/tasks.js';
 import { isSqlPlan, type SqlPhysicalPlan } from '../engine/sql-plan.js';
-import { checkBadLimit } from '../engine/sql-job.js';
 import { commitSql } from './commit-sql.js';
 import { checkOutput, cleanup, commit, committedManifest, type Manifest } from './commit.js';
 import { Journal, type JournalEntry } from './journal.js';
 import { Scheduler, describeSplit, type RunPlan, type StageStatus } from './scheduler.js';
 import { handleAttemptEvents } from './attempts.js';
 import { CoordinatorServer } from './server.js';
-import { checkBadRecordLimit } from '../plan/bad-records.js';
+import { checkBadRecordLimit, tableBadRecordLimit } from '../plan/bad-records.js';
 
 export interface Progress {
   stages: StageStatus[];
@@ -193,18 +192,14 @@ function sqlBadRecords(plan: SqlPhysicalPlan, s: Scheduler, stage: number) {
   if (!table) return undefined;
   let bad = 0;
   let read = 0;
+  let complete = true;
   for (const t of s.tasks[stage]) {
-    if (t.kind !== 'succeeded') continue;
+    if (t.kind !== 'succeeded') { complete = false; continue; }
     const r = t.result as StageResult;
     bad += r.rejectedRows ?? 0;
     read += (r.inputRows ?? 0) + (r.rejectedRows ?? 0);
   }
-  try {
-    checkBadLimit(table, bad, read);
-    return undefined;
-  } catch (e) {
-    return e as Error & { toJSON(): never };
-  }
+  return tableBadRecordLimit(table, bad, read, complete);
 }
 
 function progress(plan: RunPlan, s: Scheduler, startedAt: number): Progress {

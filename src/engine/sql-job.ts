@@ -107,16 +107,3 @@ export async function planSqlJob(job: SqlJob): Promise<SqlJobPlan> {
     throw e;
   }
 }
-
-/** skip: the job-wide limit of spec.tables.<t>.maxBadRecords, checked after each scan. */
-export function checkBadLimit(t: TableSpec, bad: number, read: number): void {
-  const m = t.maxBadRecords;
-  if (!m || bad === 0) return;
-  const over = m.count !== undefined ? bad > m.count : bad / Math.max(read, 1) > (m.fraction ?? 1);
-  if (over) {
-    throw new KindlingError('INPUT_BAD_RECORD', `table ${t.name}: ${bad} bad record(s) of ${read} read, more than spec.tables.${t.name}.maxBadRecords (${JSON.stringify(m.spec)}) allows`, {
-      place: { file: t.uri, field: `spec.tables.${t.name}.maxBadRecords` },
-      hint: 'fix the input, or raise maxBadRecords',
-    });
-  }
-}

@@ -131,11 +131,10 @@ async function pruneRowGroups(fragment: LogicalPlan, splits: Split[]): Promise<{
     const groups = byFile.get(sp.uri);
     if (!groups) { out.push(sp); continue; }
     const all = sp.rowGroups ?? groups.map((_, g) => g);
-    const keep = all.filter((g) => {
-      const cols = groups[g].columns;
-      const statsOf = (i: number) => cols.get(names[i]) ?? [...cols].find(([n]) => n.toLowerCase() === names[i].toLowerCase())?.[1];
-      return mayMatch(scan.filters, statsOf, groups[g].rows);
-    });
+    // The file's column for each scan column: the same name, else one equal ignoring case (as the scan finds it).
+    const fileNames = [...(groups[0]?.columns.keys() ?? [])];
+    const columnOf = names.map((n) => (fileNames.includes(n) ? n : fileNames.find((f) => f.toLowerCase() === n.toLowerCase())));
+    const keep = all.filter((g) => mayMatch(scan.filters, (i) => (columnOf[i] === undefined ? undefined : groups[g].columns.get(columnOf[i]!)), groups[g].rows));
     total += all.length;
     read += keep.length;
     if (keep.length === all.length) out.push(sp);

@@ -30,6 +30,8 @@ const parsers = {
   stringFromBytes: (b: Uint8Array) => (b === undefined ? undefined : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8')),
 };
 
+const usable = (v: unknown): v is ColumnStats['min'] => typeof v === 'number' || typeof v === 'bigint' || typeof v === 'string' || typeof v === 'boolean';
+
 export async function rowGroupStats(store: ObjectStore, uri: string, size: number): Promise<RowGroupStats[]> {
   const file = {
     byteLength: size,
@@ -47,7 +49,6 @@ export async function rowGroupStats(store: ObjectStore, uri: string, size: numbe
       if (!m || m.path_in_schema.length !== 1) continue;
       const s = m.statistics;
       const name = m.path_in_schema[0];
-      const usable = (v: unknown): v is ColumnStats['min'] => ['number', 'bigint', 'string', 'boolean'].includes(typeof v);
       // The deprecated min/max of strings were compared as signed bytes: only min_value/max_value for them.
       const old = (v: unknown) => (typeof v === 'string' ? undefined : v);
       const min: unknown = s?.min_value ?? old(s?.min);

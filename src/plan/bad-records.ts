@@ -15,7 +15,7 @@
  * against all records read (good + bad). Either way nothing is committed.
  */
 import { KindlingError } from '../common/errors.js';
-import type { AnalysisJob as Job } from '../spec/load.js';
+import type { AnalysisJob as Job, TableSpec } from '../spec/load.js';
 import { startsFile, type CsvSplit } from '../formats/csv/split-reader.js';
 import { storeFor } from '../storage/index.js';
 import type { PhysicalPlan } from './physical.js';
@@ -100,6 +100,21 @@ export function checkBadRecordLimit(job: Job, splits: CsvSplit[], maps: (MapResu
     return tooManyBadRecords(`${rejected} of ${read} records (${pct.toPrecision(3)}%), over ${spec}`, examples);
   }
   return undefined;
+}
+
+/**
+ * A SQL table's limit (spec.tables.<t>.maxBadRecords) over the scan tasks finished so far: a
+ * count as soon as it is exceeded, a fraction only once every task has finished (`complete`).
+ */
+export function tableBadRecordLimit(t: TableSpec, bad: number, read: number, complete: boolean): KindlingError | undefined {
+  const m = t.maxBadRecords;
+  if (!m || bad === 0) return undefined;
+  const over = m.count !== undefined ? bad > m.count : complete && bad / Math.max(read, 1) > (m.fraction ?? 1);
+  if (!over) return undefined;
+  return new KindlingError('INPUT_BAD_RECORD', `table ${t.name}: ${bad} bad record(s) of ${read} read, more than spec.tables.${t.name}.maxBadRecords (${JSON.stringify(m.spec)}) allows`, {
+    place: { file: t.uri, field: `spec.tables.${t.name}.maxBadRecords` },
+    hint: 'fix the input, or raise maxBadRecords',
+  });
 }
 
 /** The quarantined records of a committed run, as the manifest lists them. */

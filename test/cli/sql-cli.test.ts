@@ -17,20 +17,24 @@ function kindling(...args: string[]) {
 
 const EVENTS = 'event_time TIMESTAMP, event_type VARCHAR, product_id BIGINT, category_id BIGINT, category_code VARCHAR, brand VARCHAR, price DECIMAL(10,2), user_id BIGINT, user_session VARCHAR';
 
-function spec(name: string, sql: string): string {
+/** Writes a SQL job spec `<name>.yaml`: its tables (YAML lines under spec.tables), script and output options. */
+function jobFile(name: string, tables: string, sql: string, output = ''): string {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, `apiVersion: kindling.dev/v1alpha1
 kind: KindlingJob
 metadata: { name: ${name} }
 spec:
   tables:
-    events: { uri: in/, format: csv, schema: "${EVENTS}" }
+    ${tables}
   sql: |
 ${sql.split('\n').map((l) => `    ${l}`).join('\n')}
-  output: { uri: out/${name}/ }
+  output: { uri: out/${name}/${output ? `, ${output}` : ''} }
 `);
   return file;
 }
+
+/** A job over the events table (in/). */
+const spec = (name: string, sql: string): string => jobFile(name, `events: { uri: in/, format: csv, schema: "${EVENTS}" }`, sql);
 
 before(() => {
   dir = tempDir('kindling-sql-cli-');
@@ -116,17 +120,8 @@ test('spec.output.format csv and jsonl: DuckDB reads back exactly its own answer
 });
 
 test('a jsonl table: the jsonl output of the job above read back by another job gives the same totals as the CSV', () => {
-  const file = join(dir, 'jsonl-consumer.yaml');
   const totals = 'select count(*) as groups, sum(n) as events, sum(revenue) as revenue, count(first_seen) as seen, max(avg_price) as top from';
-  writeFileSync(file, `apiVersion: kindling.dev/v1alpha1
-kind: KindlingJob
-metadata: { name: jsonl-consumer }
-spec:
-  tables:
-    r: { uri: out/out-jsonl/, format: jsonl, schema: "brand VARCHAR, category_id BIGINT, n BIGINT, revenue DECIMAL(38,2), first_seen TIMESTAMP, day DATE, avg_price DOUBLE, odd BOOLEAN", splitSize: 2KiB }
-  sql: "${totals} r"
-  output: { uri: out/jsonl-consumer/, format: csv }
-`);
+  const file = jobFile('jsonl-consumer', 'r: { uri: out/out-jsonl/, format: jsonl, schema: "brand VARCHAR, category_id BIGINT, n BIGINT, revenue DECIMAL(38,2), first_seen TIMESTAMP, day DATE, avg_price DOUBLE, odd BOOLEAN", splitSize: 2KiB }', `${totals} r`, 'format: csv');
   const r = kindling('run', file);
   assert.equal(r.code, 0, r.err);
   const direct = spec('jsonl-direct', `${totals} (select brand, category_id, count(*) as n, sum(price) as revenue, min(event_time) as first_seen, avg(price) as avg_price from events group by brand, category_id) x;`);
@@ -139,16 +134,7 @@ spec:
 test('a Parquet table without a schema takes its columns from the files (another job’s committed output)', () => {
   const first = spec('producer', "select brand, count(*) as n, sum(price) as revenue, min(event_time) as first_seen, cast(min(event_time) as date) as day from events where brand is not null group by brand;");
   assert.equal(kindling('run', first).code, 0);
-  const file = join(dir, 'consumer.yaml');
-  writeFileSync(file, `apiVersion: kindling.dev/v1alpha1
-kind: KindlingJob
-metadata: { name: consumer }
-spec:
-  tables:
-    brands: { uri: out/producer/, format: parquet }
-  sql: select * from brands order by n desc, brand limit 3
-  output: { uri: out/consumer/, format: csv }
-`);
+  const file = jobFile('consumer', 'brands: { uri: out/producer/, format: parquet }', 'select * from brands order by n desc, brand limit 3', 'format: csv');
   const p = kindling('plan', file, '--json');
   assert.equal(p.code, 0, p.err);
   assert.equal(JSON.parse(p.out).tables[0].schema, 'brand VARCHAR, n BIGINT, revenue DECIMAL(38,2), first_seen TIMESTAMP, day DATE');
@@ -170,16 +156,8 @@ test('onBadRecord: quarantine on a SQL table: bad records are dropped, counted a
   const mixed = lines.flatMap((l, i) => (bad.has(i) ? [bad.get(i)!, l] : [l]));
   mkdirSync(join(dir, 'badin'), { recursive: true });
   writeFileSync(join(dir, 'badin', 'events.csv'), mixed.join('\n'));
-  const file = join(dir, 'quarantine.yaml');
-  writeFileSync(file, `apiVersion: kindling.dev/v1alpha1
-kind: KindlingJob
-metadata: { name: quarantine }
-spec:
-  tables:
-    events: { uri: badin/, format: csv, schema: "${EVENTS}", splitSize: 300KiB, onBadRecord: quarantine, maxBadRecords: 3 }
-  sql: select event_type, count(*) as n, sum(price) as revenue, min(event_time) as first from events group by 1 order by 1
-  output: { uri: out/quarantine/, format: csv }
-`);
+  const file = jobFile('quarantine', `events: { uri: badin/, format: csv, schema: "${EVENTS}", splitSize: 300KiB, onBadRecord: quarantine, maxBadRecords: 3 }`,
+    'select event_type, count(*) as n, sum(price) as revenue, min(event_time) as first from events group by 1 order by 1', 'format: csv');
   const r = kindling('run', file);
   assert.equal(r.code, 0, r.err);
   const m = JSON.parse(readFileSync(join(dir, 'out', 'quarantine', '_SUCCESS'), 'utf8'));

@@ -69,3 +69,13 @@ test('the CRD takes onBadRecord as an enum and maxBadRecords as any value (the c
   assert.equal(input.maxBadRecords.type, undefined);
   assert.match(String(input.maxBadRecords.description), /a count/);
 });
+
+test('a SQL table’s maxBadRecords: a count fails as soon as it is exceeded, a fraction only once every scan task has finished', async () => {
+  const { tableBadRecordLimit } = await import('../../src/plan/bad-records.js');
+  const t = (spec: number | string, limit: { count?: number; fraction?: number }) => ({ name: 'events', uri: 'in/', maxBadRecords: { ...limit, spec } }) as never;
+  assert.equal(tableBadRecordLimit(t(2, { count: 2 }), 2, 10, false), undefined);
+  assert.match(tableBadRecordLimit(t(2, { count: 2 }), 3, 10, false)!.message, /table events: 3 bad record\(s\) of 10 read, more than spec\.tables\.events\.maxBadRecords \(2\)/);
+  assert.equal(tableBadRecordLimit(t('1%', { fraction: 0.01 }), 5, 100, false), undefined, 'the tasks still running may read many good records');
+  assert.equal(tableBadRecordLimit(t('1%', { fraction: 0.01 }), 5, 1000, true), undefined);
+  assert.ok(tableBadRecordLimit(t('1%', { fraction: 0.01 }), 5, 100, true) instanceof KindlingError);
+});

@@ -10,7 +10,7 @@ import { keyFn } from './keys.js';
 
 /** The rows of each of `n` partitions (row indices in order). */
 export function hashPartitions(keys: Vector[], rows: number, n: number): Int32Array[] {
-  if (n === 1 || keys.length === 0) return [Int32Array.from({ length: rows }, (_, i) => i)];
+  if (n === 1) return [Int32Array.from({ length: rows }, (_, i) => i)];
   const key = keyFn(keys);
   const part = new Int32Array(rows);
   const counts = new Int32Array(n);
