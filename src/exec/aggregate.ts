@@ -4,7 +4,7 @@
  * count-distinct keeps its exact (group, value) pairs in a PairSet.
  */
 import type { Aggregate } from '../plan/logical.js';
-import { GroupTable } from './group-table.js';
+import { GroupTable } from './ops/group-table.js';
 import { PairSet } from './pair-set.js';
 
 /** One aggregate's input for a batch: its values (none for count), their nulls, and its where-mask. */

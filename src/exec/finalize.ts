@@ -5,7 +5,7 @@
 import { KindlingError } from '../common/errors.js';
 import type { AggregateQuery, OrderKey, OutExpr } from '../plan/logical.js';
 import type { Aggregator } from './aggregate.js';
-import { GroupTable } from './group-table.js';
+import { GroupTable } from './ops/group-table.js';
 import type { OutColumn, OutTable } from '../types/table.js';
 
 type Field =

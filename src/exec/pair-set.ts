@@ -1,5 +1,5 @@
 /** A hash set of (group index, value) pairs: the exact state of a grouped count-distinct. */
-import { finish, hashNumber, mix } from './group-table.js';
+import { finish, hashNumber, mix } from './ops/group-table.js';
 
 export class PairSet {
   size = 0;

@@ -7,7 +7,7 @@ import { encodeBlock, type KeyColumn, type ShuffleBlock } from '../formats/shuff
 import type { ObjectStore } from '../storage/index.js';
 import type { ByteDictionary } from '../formats/csv/dictionary.js';
 import type { Aggregator } from './aggregate.js';
-import { finish, hashNumber, mix } from './group-table.js';
+import { finish, hashNumber, mix } from './ops/group-table.js';
 
 export interface ShuffleOutput {
   dataUri: string;

@@ -4,17 +4,18 @@
  * exact (bigints past 2^53, DECIMAL(38), -0, NaN, NULLs):
  *   "KBB1" | u32 header length | header JSON | pad to 8 | arrays (each 8-byte aligned)
  * Strings travel as one UTF-8 blob plus int32 end offsets in UTF-16 units (one decode per
- * column, then slices). The reader knows the schema; the header says each column's form.
+ * column, then slices); a column that repeats its strings (at most half of them distinct) as
+ * its distinct strings so and an int32 id per row, read back as shared string instances. The reader knows the schema; the header says each column's form.
  */
 import { KindlingError } from '../common/errors.js';
 import type { DataType } from '../types/datatype.js';
 import type { Batch, IntervalValues, Vector, VectorValues } from '../types/vector.js';
 
-type Form = 'u8' | 'i32' | 'f64' | 'i64' | 'big' | 'str' | 'iv';
+type Form = 'u8' | 'i32' | 'f64' | 'i64' | 'big' | 'str' | 'dstr' | 'iv';
 
 interface Header {
   rows: number;
-  cols: { form: Form; nulls: boolean; bytes?: number }[];
+  cols: { form: Form; nulls: boolean; bytes?: number; distinct?: number }[];
 }
 
 const MAGIC = 0x3142424b; // "KBB1" little-endian
@@ -30,7 +31,7 @@ function formOf(v: VectorValues): Form {
 }
 
 /** The arrays of one column, in the order they are written. */
-function arraysOf(v: Vector, form: Form): { parts: Uint8Array[]; bytes?: number } {
+function arraysOf(v: Vector, form: Form): { form: Form; parts: Uint8Array[]; bytes?: number; distinct?: number } {
   const n = v.length;
   const view = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   const parts: Uint8Array[] = v.nulls ? [view(v.nulls.subarray(0, n))] : [];
@@ -41,31 +42,56 @@ function arraysOf(v: Vector, form: Form): { parts: Uint8Array[]; bytes?: number 
     case 'f64':
     case 'i64':
       parts.push(view((vals as Uint8Array).subarray(0, n)));
-      return { parts };
+      return { form, parts };
     case 'iv': {
       const iv = vals as IntervalValues;
       parts.push(view(iv.months.subarray(0, n)), view(iv.days.subarray(0, n)), view(iv.micros.subarray(0, n)));
-      return { parts };
+      return { form, parts };
     }
     case 'big':
     case 'str': {
       const strs = form === 'big' ? (vals as bigint[]).slice(0, n).map(String) : (vals as string[]).slice(0, n);
-      const ends = new Int32Array(n);
+      const dict = form === 'str' ? dictionary(strs) : undefined;
+      const distinct = dict ? dict.distinct : strs;
+      const ends = new Int32Array(distinct.length);
       let at = 0;
-      for (let i = 0; i < n; i++) ends[i] = at += strs[i].length;
-      const blob = Buffer.from(strs.join(''), 'utf8');
+      for (let i = 0; i < distinct.length; i++) ends[i] = at += distinct[i].length;
+      const blob = Buffer.from(distinct.join(''), 'utf8');
+      if (dict) parts.push(view(dict.ids));
       parts.push(view(ends), view(blob));
-      return { parts, bytes: blob.length };
+      return dict ? { form: 'dstr', parts, bytes: blob.length, distinct: distinct.length } : { form, parts, bytes: blob.length };
     }
+    default:
+      throw new Error(`no exchange form ${form}`);
   }
+}
+
+/** The distinct strings and each row's id among them, when at most half the rows are distinct. */
+function dictionary(strs: string[]): { distinct: string[]; ids: Int32Array } | undefined {
+  const n = strs.length;
+  if (n < 16) return undefined;
+  const idOf = new Map<string, number>();
+  const ids = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let id = idOf.get(strs[i]);
+    if (id === undefined) {
+      if (idOf.size >= n >> 1) return undefined;
+      id = idOf.size;
+      idOf.set(strs[i], id);
+    }
+    ids[i] = id;
+  }
+  return { distinct: [...idOf.keys()], ids };
 }
 
 export function encodeBatch(b: Batch): Uint8Array {
   const cols = b.columns.map((v) => {
-    const form = formOf(v.values);
-    return { form, nulls: v.nulls !== undefined, ...arraysOf(v, form) };
+    return { nulls: v.nulls !== undefined, ...arraysOf(v, formOf(v.values)) };
   });
-  const header: Header = { rows: b.length, cols: cols.map((c) => ({ form: c.form, nulls: c.nulls, ...(c.bytes !== undefined ? { bytes: c.bytes } : {}) })) };
+  const header: Header = {
+    rows: b.length,
+    cols: cols.map((c) => ({ form: c.form, nulls: c.nulls, ...(c.bytes !== undefined ? { bytes: c.bytes } : {}), ...(c.distinct !== undefined ? { distinct: c.distinct } : {}) })),
+  };
   const head = Buffer.from(JSON.stringify(header), 'utf8');
   let size = pad8(8 + head.length);
   for (const c of cols) for (const p of c.parts) size += pad8(p.byteLength);
@@ -101,8 +127,8 @@ export function decodeBatch(bytes: Uint8Array, types: DataType[], what: string):
   const n = header.rows;
   let at = pad8(8 + headLen);
   // Copies (slice): the block's buffer may be unaligned and is shared with other blocks.
-  const take = (elem: number): Uint8Array => {
-    const len = elem * n;
+  const take = (elem: number, count = n): Uint8Array => {
+    const len = elem * count;
     if (at + len > bytes.byteLength) throw bad('truncated');
     const part = new Uint8Array(len); // a copy (a Buffer's slice would be a view of its pool)
     part.set(bytes.subarray(at, at + len));
@@ -119,19 +145,29 @@ export function decodeBatch(bytes: Uint8Array, types: DataType[], what: string):
       case 'i64': values = new BigInt64Array(take(8).buffer); break;
       case 'iv': values = { months: new Int32Array(take(4).buffer), days: new Int32Array(take(4).buffer), micros: new Float64Array(take(8).buffer) }; break;
       case 'big':
-      case 'str': {
-        const ends = new Int32Array(take(4).buffer);
+      case 'str':
+      case 'dstr': {
+        const ids = c.form === 'dstr' ? new Int32Array(take(4).buffer) : undefined;
+        const count = ids ? c.distinct ?? 0 : n;
+        const ends = new Int32Array(take(4, count).buffer);
         const len = c.bytes ?? 0;
         if (at + len > bytes.byteLength) throw bad('truncated');
         const all = Buffer.from(bytes.buffer, bytes.byteOffset + at, len).toString('utf8');
         at += pad8(len);
-        const strs = new Array<string>(n);
+        const strs = new Array<string>(count);
         let from = 0;
-        for (let i = 0; i < n; i++) {
+        for (let i = 0; i < count; i++) {
           strs[i] = all.slice(from, ends[i]);
           from = ends[i];
         }
-        values = c.form === 'big' ? strs.map((s) => BigInt(s)) : strs;
+        if (ids) {
+          const out = new Array<string>(n);
+          for (let i = 0; i < n; i++) {
+            if (ids[i] >= count) throw bad(`string id ${ids[i]} of ${count}`);
+            out[i] = strs[ids[i]];
+          }
+          values = out;
+        } else values = c.form === 'big' ? strs.map((s) => BigInt(s)) : strs;
         break;
       }
       default:

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GroupTable, hashNumber } from '../../src/exec/group-table.js';
+import { GroupTable, hashNumber } from '../../src/exec/ops/group-table.js';
 import { PairSet } from '../../src/exec/pair-set.js';
 
 test('hashNumber hashes a number by its exact value (-0 as 0, one NaN)', () => {

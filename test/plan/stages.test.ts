@@ -69,3 +69,18 @@ test('joins that need all of one side broadcast it whatever its size; right and 
   const full = stageDag(optimizeForRun(bindSql('select n_name, c_name from nations full join customers on n_id = c_nation', TABLES).outputs[0].plan), { ...OPTIONS, broadcastBytes: Infinity });
   assert.ok(full.every((x) => x.inputs.every((i) => i.exchange.kind !== 'broadcast')), describeStages(full).join('\n'));
 });
+
+test('a window over an aggregate partitioned by some of its group keys: the aggregate exchanges on those keys and the window runs in its stage', () => {
+  const s = dag(`select * from (select o_cust, o_date, n, row_number() over (partition by o_cust order by n desc, o_date) as rn
+    from (select o_cust, o_date, count(*) as n from orders group by o_cust, o_date)) where rn = 1`);
+  assert.equal(s.length, 2, describeStages(s).join('\n'));
+  assert.deepEqual(s[1].inputs, [{ stage: 0, exchange: { kind: 'hash', keys: ['o_cust'], partitions: 8 } }]);
+  assert.ok(s[1].ops.includes('window') && s[1].ops.includes('final aggregate'), s[1].ops.join(' <- '));
+  // Partitioned by a column the aggregate computes: no shortcut, the window exchanges on it.
+  const other = dag('select o_cust, n, rank() over (partition by n order by o_cust) from (select o_cust, count(*) as n from orders group by o_cust)');
+  assert.equal(other.length, 3, describeStages(other).join('\n'));
+  assert.deepEqual(other[2].inputs[0].exchange, { kind: 'hash', keys: ['n'], partitions: 8 });
+  // A second window over the same keys needs no exchange either.
+  const twice = dag('select o_cust, o_date, rank() over (partition by o_cust order by o_date) as r from (select *, sum(o_total) over (partition by o_cust) as t from orders)');
+  assert.equal(twice.length, 2, describeStages(twice).join('\n'));
+});

@@ -26,6 +26,12 @@ export function comparator(a: Vector, b: Vector): (i: number, j: number) => numb
   }
   // Strings compare by code point, as DuckDB's binary collation does (not UTF-16 code units).
   if (a.type.id === 'VARCHAR') return (i, j) => codePointCompare(x[i] as string, y[j] as string);
+  // NaN equals NaN and sorts above every other double, as in DuckDB.
+  if (a.type.id === 'DOUBLE') {
+    const p = x as Float64Array;
+    const q = y as Float64Array;
+    return (i, j) => { const u = p[i]; const v = q[j]; return u < v ? -1 : u > v ? 1 : u === v ? 0 : u !== u ? (v !== v ? 0 : 1) : -1; };
+  }
   return (i, j) => (x[i] < y[j] ? -1 : x[i] > y[j] ? 1 : 0);
 }
 

@@ -17,24 +17,8 @@ import type { AggregateCall } from '../../plan/logical/expr.js';
 import { compileExpr, type Compiled } from '../expr/compile.js';
 import { comparator, isTrue } from '../expr/logic.js';
 import { fromBig, mergeNulls } from '../expr/values.js';
-import { keyFn } from './keys.js';
+import { firstInGroup, groupRows } from './group-keys.js';
 import { concatBatches, take } from './rows.js';
-
-/** Group ids 0..count-1 per row, in order of first appearance, and each group's first row. */
-export function groupRows(keys: Vector[], n: number): { ids: Int32Array; count: number; first: number[] } {
-  const ids = new Int32Array(n);
-  const first: number[] = [];
-  if (keys.length === 0) return { ids, count: 1, first: [0] };
-  const key = keyFn(keys);
-  const seen = new Map<number | string, number>();
-  for (let i = 0; i < n; i++) {
-    const k = key(i);
-    let g = seen.get(k);
-    if (g === undefined) { g = first.length; seen.set(k, g); first.push(i); }
-    ids[i] = g;
-  }
-  return { ids, count: first.length, first };
-}
 
 interface Fold {
   /** Folds row i (already chosen: filter true, distinct first) into group g. */
@@ -59,19 +43,15 @@ function aggregateOne(a: CompiledAggregate, input: Batch, ids: Int32Array, group
   const fold = makeFold(a.call, args, groups);
   const argNulls = mergeNulls(input.length, args);
   const skipNulls = a.call.fn !== 'count_star';
-  let distinct: Set<string> | undefined;
-  const distinctKey = a.call.distinct ? keyFn(args) : undefined;
-  if (distinctKey) distinct = new Set();
+  const chosen: number[] = [];
   for (let i = 0; i < input.length; i++) {
     if (mask && !isTrue(mask, i)) continue;
     if (skipNulls && argNulls && argNulls[i]) continue;
-    if (distinct) {
-      const k = `${ids[i]}\u0002${distinctKey!(i)}`;
-      if (distinct.has(k)) continue;
-      distinct.add(k);
-    }
-    fold.add(ids[i], i);
+    chosen.push(i);
   }
+  const rows = Int32Array.from(chosen);
+  const firsts = a.call.distinct ? firstInGroup(ids, args, rows) : undefined;
+  for (let r = 0; r < rows.length; r++) if (!firsts || firsts[r]) fold.add(ids[rows[r]], rows[r]);
   return fold.result(groups);
 }
 
@@ -150,6 +130,7 @@ function exactSum(call: AggregateCall, x: Vector, groups: number): Fold {
         for (let g = 0; g < groups; g++) out[g] = c[g] === 0 ? 0 : bigAverage(big[g] ?? s[g], c[g], div);
         return { type: call.type, length: groups, values: out, nulls };
       }
+      if (big.length === 0) return { type: call.type, length: groups, values: s, nulls };
       const vals = Array.from({ length: groups }, (_, g) => big[g] ?? BigInt(s[g]));
       return fromBig(call.type, vals, nulls, 'sum');
     },

@@ -14,6 +14,11 @@ export type KeyFn = (i: number) => RowKey;
 const NULL_NUM = 0;
 const NULL_STR = 'N';
 
+/** One column's key of row i (what keyFn joins for several columns). */
+export function columnKey(v: Vector): KeyFn {
+  return one(v).at;
+}
+
 function one(v: Vector): { num: boolean; at: (i: number) => RowKey } {
   const nulls = v.nulls;
   if (v.type.id === 'INTERVAL') {

@@ -1,22 +1,34 @@
 /**
  * Hash partitioning for the exchanges between stages: a row goes to partition
- * hash(its key) mod n, where the key is the one grouping and joins use (keys.ts), so rows that
- * group or join together meet in one partition whichever task wrote them, and the two forms of
- * an integral value (exact double, bigint) land alike.
+ * hash(its key) mod n, where the key of each column is the one grouping and joins use (keys.ts)
+ * and several columns' hashes are combined, so rows that group or join together meet in one
+ * partition whichever task wrote them, and the two forms of an integral value (exact double,
+ * bigint) land alike. String hashes are cached per call (key columns repeat their values).
  */
 import { hashNumber, hashString } from '../../formats/hash.js';
 import type { Vector } from '../../types/vector.js';
-import { keyFn } from './keys.js';
+import { mix } from './group-table.js';
+import { columnKey, type RowKey } from './keys.js';
+
+/** Distinct strings whose hash a call remembers. */
+const CACHE = 1 << 16;
 
 /** The rows of each of `n` partitions (row indices in order). */
 export function hashPartitions(keys: Vector[], rows: number, n: number): Int32Array[] {
   if (n === 1) return [Int32Array.from({ length: rows }, (_, i) => i)];
-  const key = keyFn(keys);
+  const ats = keys.map(columnKey);
+  const cache = new Map<string, number>();
+  const hash = (k: RowKey) => {
+    if (typeof k === 'number') return hashNumber(k);
+    let h = cache.get(k);
+    if (h === undefined) { h = hashString(k); if (cache.size < CACHE) cache.set(k, h); }
+    return h;
+  };
   const part = new Int32Array(rows);
   const counts = new Int32Array(n);
   for (let i = 0; i < rows; i++) {
-    const k = key(i);
-    const h = typeof k === 'number' ? hashNumber(k) : hashString(k);
+    let h = ats.length === 0 ? 0 : hash(ats[0](i));
+    for (let c = 1; c < ats.length; c++) h = mix(h, hash(ats[c](i)));
     const p = (h >>> 0) % n;
     part[i] = p;
     counts[p]++;

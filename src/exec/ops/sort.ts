@@ -2,9 +2,14 @@
  * Sorting: a stable sort of row indices by the sort keys (each ascending or descending, NULLs
  * first or last as the key says), then one gather per column. Strings order by code point, as
  * DuckDB's default collation does; equal keys keep their input order.
+ *
+ * Within one batch a key of strings or of (finite, non-bigint) numbers is first turned into one
+ * double per row that orders as the key does: the string's rank among the key's distinct values,
+ * or the number itself; negated when descending, and -/+Infinity for NULLs first/last. The sort
+ * then compares doubles, never strings.
  */
 import type { Batch, Vector } from '../../types/vector.js';
-import { comparator } from '../expr/logic.js';
+import { codePointCompare, comparator } from '../expr/logic.js';
 import type { Compiled } from '../expr/compile.js';
 import { takeBatch } from './rows.js';
 
@@ -17,7 +22,54 @@ export interface CompiledSortKey {
 /** A comparator of rows i and j of the batch by the keys. */
 export function rowComparator(keys: CompiledSortKey[], b: Batch): (i: number, j: number) => number {
   const vs = keys.map((k) => k.expr(b));
-  return crossComparator(keys, vs, vs);
+  const parts = keys.map((k, n) => {
+    const w = sortWords(vs[n], k);
+    return w ? (i: number, j: number) => (w[i] < w[j] ? -1 : w[i] > w[j] ? 1 : 0) : crossComparator([k], [vs[n]], [vs[n]]);
+  });
+  if (parts.length === 1) return parts[0];
+  if (parts.length === 2) {
+    const [p, q] = parts;
+    return (i, j) => p(i, j) || q(i, j);
+  }
+  return (i, j) => {
+    for (const p of parts) { const c = p(i, j); if (c !== 0) return c; }
+    return 0;
+  };
+}
+
+/** The key as one double per row that orders as the key does, or undefined (bigints, intervals, NaN or infinite doubles). */
+function sortWords(v: Vector, k: { desc: boolean; nullsFirst: boolean }): Float64Array | undefined {
+  const n = v.length;
+  const out = new Float64Array(n);
+  const nulls = v.nulls;
+  const vals = v.values;
+  if (v.type.id === 'VARCHAR') {
+    const strs = vals as string[];
+    const idOf = new Map<string, number>();
+    const ids = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      if (nulls && nulls[i]) continue;
+      let id = idOf.get(strs[i]);
+      if (id === undefined) { id = idOf.size; idOf.set(strs[i], id); }
+      ids[i] = id;
+    }
+    const byRank = [...idOf.keys()].map((x, id) => ({ x, id })).sort((p, q) => codePointCompare(p.x, q.x));
+    const rank = new Float64Array(byRank.length);
+    byRank.forEach((e, r) => { rank[e.id] = r; });
+    for (let i = 0; i < n; i++) out[i] = rank[ids[i]];
+  } else if (vals instanceof Float64Array || vals instanceof Int32Array || vals instanceof Uint8Array) {
+    for (let i = 0; i < n; i++) {
+      const x = vals[i];
+      if (!Number.isFinite(x) && !(nulls && nulls[i])) return undefined;
+      out[i] = x;
+    }
+  } else return undefined;
+  const nullWord = k.nullsFirst ? -Infinity : Infinity;
+  for (let i = 0; i < n; i++) {
+    if (nulls && nulls[i]) out[i] = nullWord;
+    else if (k.desc) out[i] = -out[i];
+  }
+  return out;
 }
 
 /** Compares row i of the key vectors `a` with row j of the key vectors `b` (same types), by the keys' orders. */

@@ -16,7 +16,7 @@ import { isSafe, valueAt, vectorOf, type Interval, type Scalar, type Vector, typ
 import type { FrameBound, WindowCall } from '../../plan/logical/expr.js';
 import { compileExpr, type Compiled } from '../expr/compile.js';
 import { comparator, isTrue } from '../expr/logic.js';
-import { groupRows } from './aggregate.js';
+import { groupRows } from './group-keys.js';
 import { rowComparator, type CompiledSortKey } from './sort.js';
 import { take } from './rows.js';
 
@@ -71,6 +71,7 @@ function windowColumn(w: CompiledWindow, b: Batch): Vector {
   const parts = partitions(w, b);
   const peerCmp = w.orderBy.length ? rowComparator(w.orderBy, b) : () => 0;
   const args = w.args.map((f) => f(b));
+  const mask = w.filter?.(b);
   const fn = w.call.fn;
   const nums = new Float64Array(n);
   const src = new Int32Array(n).fill(-1);
@@ -100,7 +101,7 @@ function windowColumn(w: CompiledWindow, b: Batch): Vector {
     }
     const [start, end] = frameBounds(w, b, rows, peerStart, peerEnd);
     if (kind === 'value') valueFunction(w, args, rows, start, end, src, scalars);
-    else aggregateFrames(w, b, args, rows, start, end, scalars);
+    else aggregateFrames(w, mask, args, rows, start, end, scalars);
   }
   if (kind === 'rank') return { type: BIGINT, length: n, values: nums };
   if (kind === 'dist') return { type: DOUBLE, length: n, values: nums };
@@ -289,10 +290,9 @@ function runningFold(w: CompiledWindow, x: Vector | undefined): () => Running {
   }
 }
 
-function aggregateFrames(w: CompiledWindow, b: Batch, args: Vector[], rows: number[], start: Int32Array, end: Int32Array, out: Scalar[]): void {
+function aggregateFrames(w: CompiledWindow, mask: Vector | undefined, args: Vector[], rows: number[], start: Int32Array, end: Int32Array, out: Scalar[]): void {
   const m = rows.length;
   const x = args[0];
-  const mask = w.filter?.(b);
   const counts = (r: number) => (!mask || isTrue(mask, r)) && (w.call.fn === 'count_star' || !(x.nulls && x.nulls[r]));
   const make = runningFold(w, x);
   const cumulative = w.call.frame.start.kind === 'unboundedPreceding';

@@ -15,7 +15,10 @@
  *                    join stage. A join without equal keys, a mark join and a null-aware anti
  *                    join (NOT IN) broadcast their right side (they need all of it at once);
  *                    right and full joins never broadcast the side they preserve
- *   window           exchange hash(the partition keys all its windows share), single without
+ *   window           exchange hash(the partition keys all its windows share), single without;
+ *                    none when its input is already partitioned by some of those keys: an
+ *                    aggregate under a window (through filters and projections) exchanges
+ *                    on the group keys the window partitions by, so both run in one stage
  *   sort             exchange range(sort keys, boundaries from samples) to a sort stage; its
  *                    tasks' part files in order are the sorted result; sort + limit: a top-K
  *                    per task, then single
@@ -75,7 +78,13 @@ export interface StageOptions {
 
 export const DEFAULT_BROADCAST_BYTES = 10 * 1024 * 1024;
 
-interface Open { stage: Stage; rows: number; width: number }
+interface Open {
+  stage: Stage;
+  rows: number;
+  width: number;
+  /** Columns of the output such that rows equal in them are in one task (a hash exchange's keys). */
+  part?: Expr[];
+}
 
 export function exchangeOf(p: Partitioning): Exchange {
   switch (p.kind) {
@@ -135,7 +144,25 @@ export function stageDag(plan: LogicalPlan, o: StageOptions, firstId = 0): Stage
   };
   const hash = (keys: Expr[]): Partitioning => (keys.length ? { kind: 'hash', keys, partitions: o.partitions } : { kind: 'single' });
 
-  const walk = (p: LogicalPlan): Open => {
+  /** The column refs of `want` (over p's output) as p.input's columns, when p passes them through. */
+  const through = (p: Extract<LogicalPlan, { op: 'project' }>, want: Expr[] | undefined): Expr[] | undefined => {
+    if (!want) return undefined;
+    const out = want.map((w) => (w.kind === 'column' && p.exprs[w.index]?.kind === 'column' ? p.exprs[w.index] : undefined));
+    return out.every((e) => e !== undefined) ? (out as Expr[]) : undefined;
+  };
+  /** `part` (over p.input's columns) as p's output columns, where p passes them through. */
+  const back = (p: Extract<LogicalPlan, { op: 'project' }>, part: Expr[] | undefined): Expr[] | undefined => {
+    if (!part) return undefined;
+    const out = part.map((e) => {
+      const i = e.kind === 'column' ? p.exprs.findIndex((x) => x.kind === 'column' && x.index === e.index) : -1;
+      return i < 0 ? undefined : ({ kind: 'column', index: i, name: p.schema[i].name, type: p.schema[i].type } as Expr);
+    });
+    return out.every((e) => e !== undefined) ? (out as Expr[]) : undefined;
+  };
+  const subsetOf = (part: Expr[], keys: Expr[]) => part.length > 0 && part.every((e) => keys.some((k) => explainExpr(k) === explainExpr(e)));
+
+  /** `want`: columns of p's output the consumer would have it partitioned by (a window's keys). */
+  const walk = (p: LogicalPlan, want?: Expr[]): Open => {
     switch (p.op) {
       case 'scan': {
         const bytes = p.table.bytes ?? o.splitSize;
@@ -146,26 +173,34 @@ export function stageDag(plan: LogicalPlan, o: StageOptions, firstId = 0): Stage
       case 'values':
         return open(['values'], [], 1, p.rows.length, 8 * p.schema.length, p);
       case 'filter': {
-        const x = walk(p.input);
+        const x = walk(p.input, want);
         grow(x, { ...p, input: x.stage.plan }, 'filter');
         return set(x, x.rows * 0.25);
       }
       case 'project': {
-        const x = walk(p.input);
+        const x = walk(p.input, through(p, want));
         grow(x, { ...p, input: x.stage.plan }, x.stage.ops[0] !== 'project' ? 'project' : undefined);
+        x.part = back(p, x.part);
         return set(x, x.rows, 8 * p.schema.length);
       }
       case 'aggregate': {
         const x = walk(p.input);
         const groups = p.groupBy.length ? Math.max(1, x.rows / 10) : 1;
+        // Exchanged on the group keys the consumer wants (a subset of them), else on all.
+        const wanted = !p.groupingSets && want?.length && want.every((w) => w.kind === 'column' && w.index < p.groupBy.length)
+          ? want.map((w) => (w as Extract<Expr, { kind: 'column' }>).index) : undefined;
+        const outKeys = (wanted ?? p.groupBy.map((_, i) => i)).map((i): Expr => ({ kind: 'column', index: i, name: p.schema[i].name, type: p.schema[i].type }));
         if (canSplit(p)) {
           const split = splitAggregate(p);
           grow(x, split.partial(x.stage.plan), 'partial aggregate');
           set(x, Math.min(x.rows, groups * x.stage.tasks), 8 * p.schema.length);
-          return set(cut(x, hash(split.keys), ['final aggregate'], split.final), groups, 8 * p.schema.length);
+          const y = cut(x, hash(wanted ? wanted.map((i) => split.keys[i]) : split.keys), ['final aggregate'], split.final);
+          if (p.groupBy.length) y.part = outKeys;
+          return set(y, groups, 8 * p.schema.length);
         }
-        const keys = p.groupingSets ? shared(p.groupingSets.map((s) => s.map((i) => p.groupBy[i]))) : p.groupBy;
+        const keys = p.groupingSets ? shared(p.groupingSets.map((s) => s.map((i) => p.groupBy[i]))) : wanted ? wanted.map((i) => p.groupBy[i]) : p.groupBy;
         const y = cut(x, hash(keys), ['aggregate'], (leaf) => ({ ...p, input: leaf }));
+        if (!p.groupingSets && p.groupBy.length) y.part = outKeys;
         return set(y, groups, 8 * p.schema.length);
       }
       case 'join': {
@@ -195,9 +230,15 @@ export function stageDag(plan: LogicalPlan, o: StageOptions, firstId = 0): Stage
         return open([`${p.kind} hash join`], [lc.input, rc.input], tasks, rows, 8 * p.schema.length, { ...p, left: lc.leaf, right: rc.leaf });
       }
       case 'window': {
-        const x = walk(p.input);
         const keys = shared(p.windows.map((w) => w.partitionBy));
-        return set(cut(x, hash(keys), ['window'], (leaf) => ({ ...p, input: leaf })), x.rows, 8 * p.schema.length);
+        const x = walk(p.input, keys.length && keys.every((k) => k.kind === 'column') ? keys : undefined);
+        if (x.part && subsetOf(x.part, keys)) {
+          grow(x, { ...p, input: x.stage.plan }, 'window');
+          return set(x, x.rows, 8 * p.schema.length);
+        }
+        const y = cut(x, hash(keys), ['window'], (leaf) => ({ ...p, input: leaf }));
+        if (keys.length) y.part = keys;
+        return set(y, x.rows, 8 * p.schema.length);
       }
       case 'sort': {
         const x = walk(p.input);
@@ -241,6 +282,7 @@ export function stageDag(plan: LogicalPlan, o: StageOptions, firstId = 0): Stage
     const condition = p.condition && mapColumns(p.condition, (c) => ({ ...c, index: c.index < lw ? c.index + rw : c.index - lw }));
     const c = close(l, { kind: 'broadcast' });
     r.stage.inputs.push(c.input);
+    r.part = undefined;
     const swapped: LogicalPlan = { ...p, left: r.stage.plan, right: c.leaf, condition, schema: [...p.right.schema, ...p.left.schema] };
     const back: Expr[] = p.schema.map((f, i) => ({ kind: 'column', index: i < lw ? rw + i : i - lw, name: f.name, type: f.type }));
     grow(r, { op: 'project', input: swapped, exprs: back, schema: p.schema }, `${p.kind} join (build: broadcast stage ${l.stage.id})`);

@@ -1,0 +1,84 @@
+// Typed group keys (exec/ops/group-keys.ts) and the sort's key words (exec/ops/sort.ts) against
+// a reference built from scalars: every physical form, NULL against NaN and -0, bigints past 2^53.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { firstInGroup, groupRows } from '../../../src/exec/ops/group-keys.js';
+import { sortOrder } from '../../../src/exec/ops/sort.js';
+import { encodeBatch, decodeBatch } from '../../../src/formats/batch-codec.js';
+import { BIGINT, DOUBLE, INTERVAL, VARCHAR, decimal } from '../../../src/types/datatype.js';
+import { scalars, valueAt, type Vector } from '../../../src/types/vector.js';
+
+const big = 2n ** 60n;
+const bigints: Vector = { type: BIGINT, length: 6, values: BigInt64Array.from([big, big + 1n, big, -big, 0n, big + 1n]), nulls: Uint8Array.from([0, 0, 0, 0, 1, 0]) };
+const doubles: Vector = { type: DOUBLE, length: 6, values: Float64Array.from([NaN, 0, -0, NaN, 0, 1.5]), nulls: Uint8Array.from([0, 0, 0, 0, 1, 0]) };
+const strings: Vector = { type: VARCHAR, length: 6, values: ['a', 'b', 'a', '', '', 'b'], nulls: Uint8Array.from([0, 0, 0, 0, 1, 0]) };
+const wide: Vector = { type: decimal(38, 2), length: 6, values: [10n ** 30n, 1n, 10n ** 30n, 1n, 0n, 2n], nulls: Uint8Array.from([0, 0, 0, 0, 1, 0]) };
+const intervals: Vector = { type: INTERVAL, length: 6, values: { months: Int32Array.from([1, 0, 1, 0, 0, 0]), days: Int32Array.from([0, 30, 0, 30, 0, 30]), micros: new Float64Array(6) }, nulls: Uint8Array.from([0, 0, 0, 0, 1, 0]) };
+
+/** Reference group ids: by each row's scalars as text (NULL distinct from every value, NaN with NaN, -0 with 0). */
+function reference(cols: Vector[], n: number): number[] {
+  const seen = new Map<string, number>();
+  return Array.from({ length: n }, (_, i) => {
+    const k = JSON.stringify(cols.map((c) => { const v = valueAt(c, i); return v === null ? 'NULL' : typeof v === 'number' ? (Object.is(v, -0) ? 0 : Number.isNaN(v) ? 'NaN' : v) : typeof v === 'bigint' ? `${v}n` : v; }));
+    if (!seen.has(k)) seen.set(k, seen.size);
+    return seen.get(k)!;
+  });
+}
+
+test('groupRows: one group per distinct key tuple, in order of first appearance, for every physical form', () => {
+  for (const cols of [[bigints], [doubles], [strings], [wide], [intervals], [strings, bigints], [doubles, strings, wide]]) {
+    const { ids, count, first } = groupRows(cols, 6);
+    const want = reference(cols, 6);
+    assert.deepEqual(Array.from(ids), want, cols.map((c) => c.type.id).join(','));
+    assert.equal(count, Math.max(...want) + 1);
+    assert.deepEqual(first, want.map((g, i) => (want.indexOf(g) === i ? i : -1)).filter((i) => i >= 0));
+  }
+  // The two forms of a BIGINT group alike within their own column: halves of the bit pattern, not the value's double.
+  const { count } = groupRows([{ type: BIGINT, length: 2, values: BigInt64Array.from([2n ** 53n, 2n ** 53n + 1n]) }], 2);
+  assert.equal(count, 2, '2^53 and 2^53 + 1 are one double but two BIGINTs');
+});
+
+test('firstInGroup: the first row of each (group, value) pair among the chosen rows (count distinct)', () => {
+  const groups = Int32Array.from([0, 0, 1, 0, 1, 1]);
+  const rows = Int32Array.from([0, 1, 2, 3, 5]);
+  assert.deepEqual(Array.from(firstInGroup(groups, [strings], rows)), [1, 1, 1, 1, 1]);
+  assert.deepEqual(Array.from(firstInGroup(Int32Array.from([0, 0, 0, 0, 0, 0]), [strings], Int32Array.from([0, 1, 2, 5]))), [1, 1, 0, 0]);
+  assert.deepEqual(Array.from(firstInGroup(groups, [bigints], Int32Array.from([0, 2, 3, 4, 5]))), [1, 1, 1, 1, 1]);
+});
+
+test('sortOrder with key words equals a sort by scalars: strings by code point, NULLs first or last, descending, and the fallbacks', () => {
+  const n = 500;
+  const pool = ['', 'a', 'B', 'b', 'é', '\u{1F4F1}', '\uFFFF', 'ab', 'a b'];
+  const s: Vector = { type: VARCHAR, length: n, values: Array.from({ length: n }, (_, i) => pool[(i * 7) % pool.length]), nulls: Uint8Array.from({ length: n }, (_, i) => (i % 11 === 0 ? 1 : 0)) };
+  const d: Vector = { type: DOUBLE, length: n, values: Float64Array.from({ length: n }, (_, i) => [1.5, -0, 0, -2, Infinity, NaN][i % 6]), nulls: Uint8Array.from({ length: n }, (_, i) => (i % 13 === 0 ? 1 : 0)) };
+  const cp = (x: string, y: string) => { const a = [...x].map((c) => c.codePointAt(0)!); const b = [...y].map((c) => c.codePointAt(0)!); for (let k = 0; k < Math.min(a.length, b.length); k++) if (a[k] !== b[k]) return a[k] - b[k]; return a.length - b.length; };
+  const num = (x: number, y: number) => (Number.isNaN(x) ? (Number.isNaN(y) ? 0 : 1) : Number.isNaN(y) ? -1 : x < y ? -1 : x > y ? 1 : 0);
+  for (const desc of [false, true]) {
+    for (const nullsFirst of [false, true]) {
+      const keys = [{ expr: () => s, desc, nullsFirst }, { expr: () => d, desc: !desc, nullsFirst }];
+      const got = Array.from(sortOrder(keys, { length: n, columns: [] }));
+      const sv = scalars(s), dv = scalars(d);
+      const one = (a: unknown, b: unknown, f: (x: never, y: never) => number, de: boolean) => {
+        if (a === null || b === null) return a === b ? 0 : (a === null) === nullsFirst ? -1 : 1;
+        return (de ? -1 : 1) * f(a as never, b as never);
+      };
+      const want = Array.from({ length: n }, (_, i) => i).sort((i, j) => one(sv[i], sv[j], cp, desc) || one(dv[i], dv[j], num, !desc) || i - j);
+      assert.deepEqual(got, want, `desc ${desc}, nulls first ${nullsFirst}`);
+    }
+  }
+});
+
+test('the exchange codec sends a column that repeats its strings as distinct strings and ids, and reads back every value', () => {
+  const n = 1000;
+  const pool = ['electronics.smartphone', 'électronique 📱', '', 'x'];
+  const v: Vector = { type: VARCHAR, length: n, values: Array.from({ length: n }, (_, i) => pool[i % 4]), nulls: Uint8Array.from({ length: n }, (_, i) => (i % 5 === 0 ? 1 : 0)) };
+  const unique: Vector = { type: VARCHAR, length: n, values: Array.from({ length: n }, (_, i) => `session-${i}`) };
+  const bytes = encodeBatch({ length: n, columns: [v, unique] });
+  const head = JSON.parse(Buffer.from(bytes.subarray(8, 8 + new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true))).toString());
+  assert.deepEqual(head.cols.map((c: { form: string }) => c.form), ['dstr', 'str']);
+  const back = decodeBatch(bytes, [VARCHAR, VARCHAR], 'test block');
+  assert.deepEqual(scalars(back.columns[0]), scalars(v));
+  assert.deepEqual(scalars(back.columns[1]), scalars(unique));
+  const ids = (back.columns[0].values as string[]);
+  assert.ok(ids[1] === ids[5], 'equal strings are one instance');
+});
