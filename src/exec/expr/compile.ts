@@ -129,6 +129,19 @@ function choose(b: Batch, whens: { when: Vector; then: Vector }[], otherwise: Ve
 
 /** out[i] = sources[pick[i]][i]. */
 function gather(sources: Vector[], pick: Int32Array, n: number): Vector {
+  const first = sources[0].values;
+  const typed = first instanceof Float64Array || first instanceof Int32Array || first instanceof Uint8Array;
+  if ((typed || (Array.isArray(first) && sources[0].type.id === 'VARCHAR')) && sources.every((v) => v.values.constructor === first.constructor)) {
+    // One physical form throughout: copy the values as they are.
+    const out = (typed ? new (first.constructor as Float64ArrayConstructor)(n) : new Array<string>(n).fill('')) as Float64Array | string[];
+    let nulls: Uint8Array | undefined;
+    for (let i = 0; i < n; i++) {
+      const v = sources[pick[i]];
+      if (v.nulls && v.nulls[i]) (nulls ??= new Uint8Array(n))[i] = 1;
+      else out[i] = (v.values as Float64Array | string[])[i] as never;
+    }
+    return { type: sources[0].type, length: n, values: out, ...(nulls ? { nulls } : {}) };
+  }
   return vectorOf(sources[0].type, Array.from({ length: n }, (_, i) => valueAt(sources[pick[i]], i)));
 }
 

@@ -4,7 +4,7 @@
  */
 import { KindlingError } from '../../common/errors.js';
 import type { DataType } from '../../types/datatype.js';
-import { bigForm, isBig, isSafe, vectorOf, type Scalar, type Vector, type VectorValues } from '../../types/vector.js';
+import { allocate, bigForm, isBig, isSafe, vectorOf, type Scalar, type Vector, type VectorValues } from '../../types/vector.js';
 
 /** The union of the arguments' null masks (undefined: no nulls anywhere). */
 export function mergeNulls(n: number, vs: Vector[]): Uint8Array | undefined {
@@ -18,6 +18,15 @@ export function mergeNulls(n: number, vs: Vector[]): Uint8Array | undefined {
 
 /** A column of one value (literals are broadcast to the batch's length). */
 export function constantVector(type: DataType, value: Scalar, n: number): Vector {
+  if (value === null) {
+    return { type, length: n, values: allocate(type, n), nulls: new Uint8Array(n).fill(1) };
+  }
+  if (typeof value === 'number' && type.id !== 'INTERVAL' && type.id !== 'VARCHAR') {
+    const values = allocate(type, n) as Float64Array | Int32Array | Uint8Array;
+    values.fill(value);
+    return { type, length: n, values };
+  }
+  if (typeof value === 'string' && type.id === 'VARCHAR') return { type, length: n, values: new Array<string>(n).fill(value) };
   return vectorOf(type, new Array<Scalar>(n).fill(value));
 }
 

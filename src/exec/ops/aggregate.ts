@@ -14,11 +14,25 @@ import { BIGINT } from '../../types/datatype.js';
 import type { Schema } from '../../types/schema.js';
 import { isBig, isSafe, type Batch, type Vector } from '../../types/vector.js';
 import type { AggregateCall } from '../../plan/logical/expr.js';
+import { expr as explainExpr } from '../../plan/logical/explain.js';
 import { compileExpr, type Compiled } from '../expr/compile.js';
 import { comparator, isTrue } from '../expr/logic.js';
 import { fromBig, mergeNulls } from '../expr/values.js';
 import { firstInGroup, groupRows } from './group-keys.js';
 import { concatBatches, take } from './rows.js';
+
+/** 1 for the groups that folded no row (their result is NULL). */
+function noRows(c: Float64Array): Uint8Array {
+  const out = new Uint8Array(c.length);
+  for (let g = 0; g < c.length; g++) if (c[g] === 0) out[g] = 1;
+  return out;
+}
+
+function quotients(s: Float64Array, c: Float64Array): Float64Array {
+  const out = new Float64Array(s.length);
+  for (let g = 0; g < s.length; g++) out[g] = s[g] / c[g];
+  return out;
+}
 
 interface Fold {
   /** Folds row i (already chosen: filter true, distinct first) into group g. */
@@ -37,9 +51,15 @@ export function compileAggregates(calls: AggregateCall[]): CompiledAggregate[] {
 }
 
 /** The aggregate's output vector over groups (ids per row of `input`). */
-function aggregateOne(a: CompiledAggregate, input: Batch, ids: Int32Array, groups: number): Vector {
+function aggregateOne(a: CompiledAggregate, input: Batch, ids: Int32Array, groups: number, masks: Map<string, Vector>): Vector {
   const args = a.args.map((f) => f(input));
-  const mask = a.filter?.(input);
+  let mask: Vector | undefined;
+  if (a.filter) {
+    // Calls often share a condition (count(*) filter (where t = 'view'), sum(x) filter (where t = 'view')): evaluated once.
+    const text = explainExpr(a.call.filter!);
+    mask = masks.get(text) ?? a.filter(input);
+    masks.set(text, mask);
+  }
   const fold = makeFold(a.call, args, groups);
   const argNulls = mergeNulls(input.length, args);
   const skipNulls = a.call.fn !== 'count_star';
@@ -96,8 +116,8 @@ function doubleSum(call: AggregateCall, x: Vector, groups: number): Fold {
   return {
     add: (g, i) => { s[g] += v[i]; c[g]++; },
     result: () => {
-      const nulls = Uint8Array.from(c, (k) => (k === 0 ? 1 : 0));
-      const out = call.fn === 'avg' ? Float64Array.from(s, (t, g) => t / c[g]) : s;
+      const nulls = noRows(c);
+      const out = call.fn === 'avg' ? quotients(s, c) : s;
       return { type: call.type, length: groups, values: out, nulls };
     },
   };
@@ -123,7 +143,7 @@ function exactSum(call: AggregateCall, x: Vector, groups: number): Fold {
   return {
     add,
     result: () => {
-      const nulls = Uint8Array.from(c, (k) => (k === 0 ? 1 : 0));
+      const nulls = noRows(c);
       if (call.fn === 'avg') {
         const div = 10 ** scale;
         const out = new Float64Array(groups);
@@ -146,7 +166,7 @@ function averageOfPartials(call: AggregateCall, sums: Vector, counts: Vector, gr
     const v = sums.values as Float64Array;
     return {
       add: (g, i) => { s[g] += v[i]; c[g] += Number(cv[i]); },
-      result: () => ({ type: call.type, length: groups, values: Float64Array.from(s, (t, g) => t / c[g]), nulls: Uint8Array.from(c, (k) => (k === 0 ? 1 : 0)) }),
+      result: () => ({ type: call.type, length: groups, values: quotients(s, c), nulls: noRows(c) }),
     };
   }
   const big = new Array<bigint>(groups).fill(0n);
@@ -157,7 +177,7 @@ function averageOfPartials(call: AggregateCall, sums: Vector, counts: Vector, gr
     result: () => {
       const out = new Float64Array(groups);
       for (let g = 0; g < groups; g++) out[g] = c[g] === 0 ? 0 : bigAverage(isSafe(Number(big[g])) ? Number(big[g]) : big[g], c[g], div);
-      return { type: call.type, length: groups, values: out, nulls: Uint8Array.from(c, (k) => (k === 0 ? 1 : 0)) };
+      return { type: call.type, length: groups, values: out, nulls: noRows(c) };
     },
   };
 }
@@ -218,7 +238,8 @@ function groupOnce(spec: AggregateSpec, input: Batch, keys: Vector[], set: numbe
   const groups = used.length === 0 ? 1 : count;
   const firstRows = Int32Array.from(first);
   const keyCols = keys.map((k, i) => (set.includes(i) ? take(k, firstRows) : take(k, new Int32Array(groups).fill(-1))));
-  const aggs = spec.aggregates.map((a) => aggregateOne(a, input, ids, groups));
+  const masks = new Map<string, Vector>();
+  const aggs = spec.aggregates.map((a) => aggregateOne(a, input, ids, groups, masks));
   const cols = [...keyCols];
   if (withId) {
     let id = 0;
