@@ -31,3 +31,9 @@ export const col = (name: string) => ({ op: 'col' as const, name });
 
 /** Output columns for the counters above (int64). */
 export const eventCountColumns = ['views', 'carts', 'purchases'].map((name) => ({ name, type: 'int64' as const, expr: col(name) }));
+
+/** The schema as a SQL table's DDL (spec.tables.<name>.schema), for the analyses' SQL forms. */
+export const REES46_DDL = 'event_time TIMESTAMP, event_type VARCHAR, product_id BIGINT, category_id BIGINT, category_code VARCHAR, brand VARCHAR, price DECIMAL(18,2), user_id BIGINT, user_session VARCHAR';
+
+/** The counters above in SQL. */
+export const EVENT_COUNTS_SQL = ['view', 'cart', 'purchase'].map((t) => `count(*) filter (where event_type = '${t}') as ${t}s`).join(',\n    ');
