@@ -11,6 +11,8 @@ import { generateEvents } from '../src/gen/generate.js';
 import { resolveJob } from '../src/spec/load.js';
 import { runLocal } from '../src/cli/run.js';
 import { bytes, table } from '../src/cli/format.js';
+import { sqlSpec } from '../src/analyses/index.js';
+import type { Analysis } from '../src/spec/schema.js';
 import { duck, rows } from '../test/helpers/oracle.js';
 import { benchS3 } from './s3.js';
 import { benchCluster } from './cluster.js';
@@ -42,6 +44,7 @@ async function main() {
   const size = files.reduce((s, f) => s + readFileSync(f).byteLength, 0);
   const c = await duck();
   const results: unknown[][] = [];
+  const sqlRows: unknown[][] = [];
   for (const f of files) readFileSync(f); // both engines start from a warm page cache
   const duckScript = fileURLToPath(new URL('./duckdb-run.js', import.meta.url));
   process.stdout.write(`kindling vs DuckDB: ${ROWS.toLocaleString('en-US')} events, ${files.length} files, ${bytes(size)}; kindling replicas 2 x threads 1, DuckDB threads 2\n\n`);
@@ -62,6 +65,17 @@ async function main() {
       kRuns.push(performance.now() - t0);
       kRss = Math.max(kRss, ...m.workers.map((w) => w.peakRssBytes));
     }
+    // The same analysis as a SQL job (src/analyses/<name>/sql.ts) on the SQL engine, same workers and splits.
+    const sqlJob = resolveJob({
+      apiVersion: 'kindling.dev/v1alpha1', kind: 'KindlingJob', metadata: { name: `bench-${analysis}-sql` },
+      spec: { ...sqlSpec(analysis as Analysis, {}, { uri: input, format: 'csv', splitSize: SPLIT }), output: { uri: join(out, 'sql'), overwrite: true }, shuffle: { partitions: 8 }, workers: { replicas: 2, threads: 1 } },
+    });
+    const sRuns: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      const t0 = performance.now();
+      await runLocal(sqlJob, { quiet: true });
+      sRuns.push(performance.now() - t0);
+    }
     const duckOut = join(out, 'duckdb.parquet');
     const dRuns: { ms: number; wall: number; peakRssBytes: number }[] = [];
     for (let r = 0; r < RUNS; r++) {
@@ -74,11 +88,18 @@ async function main() {
     const dWall = median(dRuns.map((x) => x.wall));
     const diff = await rows(c, `select count(*)::INTEGER as n from ((select * from read_parquet('${join(out, 'kindling', TABLES[analysis])}/*.parquet') except all select * from read_parquet('${duckOut}')) union all (select * from read_parquet('${duckOut}') except all select * from read_parquet('${join(out, 'kindling', TABLES[analysis])}/*.parquet')))`);
     const agree = diff[0].n === 0 ? `yes (${m.tables[TABLES[analysis]].rows} rows)` : `NO: ${diff[0].n} rows differ`;
+    const sqlDir = join(out, 'sql', TABLES[analysis]);
+    const sqlDiff = await rows(c, `select count(*)::INTEGER as n from ((select * from read_parquet('${sqlDir}/*.parquet') except all select * from read_parquet('${duckOut}')) union all (select * from read_parquet('${duckOut}') except all select * from read_parquet('${sqlDir}/*.parquet')))`);
+    const sMs = median(sRuns);
+    sqlRows.push([analysis, (kMs / 1000).toFixed(2), `${(sMs / 1000).toFixed(2)} (${(Math.min(...sRuns) / 1000).toFixed(2)})`, `${(sMs / kMs).toFixed(2)}x`, `<= 1.10x ${sMs / kMs <= 1.1 ? 'met' : 'MISSED'}`, sqlDiff[0].n === 0 ? 'yes' : `NO: ${sqlDiff[0].n} rows differ`]);
     const ratio = kMs / d.ms;
     results.push([analysis, `${(kMs / 1000).toFixed(2)} (${(Math.min(...kRuns) / 1000).toFixed(2)})`, Math.round(ROWS / (kMs / 1000)), bytes(kRss), `${(d.ms / 1000).toFixed(2)} (${(Math.min(...dRuns.map((x) => x.ms)) / 1000).toFixed(2)})`, (dWall / 1000).toFixed(2), Math.round(ROWS / (d.ms / 1000)), bytes(d.peakRssBytes), `${ratio.toFixed(2)}x`, `<= ${TARGETS[analysis]}x ${ratio <= TARGETS[analysis] ? 'met' : 'MISSED'}`, agree]);
   }
   process.stdout.write(table(['analysis', 'kindling s', 'rows/s', 'peak RSS/worker', 'duckdb s', 'duckdb wall s', 'rows/s', 'duckdb RSS', 'ratio', 'target', 'outputs agree'], results) + '\n');
   process.stdout.write(`\nmedian of ${RUNS} runs each (fastest in parentheses). kindling s: the whole job (plan, worker start, map, shuffle, reduce, commit); duckdb s: the COPY query inside DuckDB; duckdb wall s: including process start.\n`);
+  process.stdout.write(`\nthe built-in analyses as SQL jobs on the SQL engine (src/analyses/<name>/sql.ts) against the built-in map/reduce, same data, workers and splits (median of ${RUNS}):\n`);
+  process.stdout.write(table(['analysis', 'built-in s', 'as SQL s', 'SQL / built-in', 'target', 'outputs agree with DuckDB'], sqlRows) + '\n');
+  if (process.env.BENCH_ONLY === 'analyses') return; // the tables above only (S3, cluster and TPC-H take a further ~20 min)
   await benchS3(files, input, CACHE, RUNS, SPLIT);
   await benchCluster(files, RUNS, SPLIT);
   await benchTpch(CACHE, Number(process.env.BENCH_TPCH_RUNS ?? 1));
