@@ -96,5 +96,12 @@ export const QUERIES = [
   'select i, count(*) over (order by dt range between 1 preceding and 1 following) as c from t order by i',
   'select i, percent_rank() over (order by i) as pr, cume_dist() over (order by m) as cd from t order by i',
   'select g, sum(i) as s, rank() over (order by sum(i) desc) as r from t group by g order by g',
+  // a window over an aggregate by its keys (one exchange), a top-1 per group, NaN and -0 in keys
+  'select * from (select b, g, n, row_number() over (partition by b order by n desc, g nulls last) as rn, sum(n) over (partition by b) as tot from (select b, g, count(*) as n from t group by b, g)) x where rn = 1 order by b nulls first',
+  'select g, n, rank() over (partition by n order by g nulls first) as r from (select g, count(*) as n from t group by g) x order by g nulls first',
+  'select x, count(*) as n from (select d / 0 as x from t union all select -0.0 from t) y group by x order by x nulls first',
+  // columns of the same name from both sides of a join: window keys and aggregate filters
+  'select t.i, u.k, u.v, row_number() over (partition by t.b order by t.i, u.v) as r1, row_number() over (partition by u.b order by t.i, u.v) as r2 from t join u on t.i <= 3 and u.k <= 2 order by t.i, u.v',
+  'select count(*) filter (where t.b = 10) as tb, count(*) filter (where u.b = 10) as ub from t join u on t.i = u.k',
 ];
 

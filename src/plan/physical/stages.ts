@@ -36,6 +36,7 @@ import type { LogicalPlan } from '../logical/plan.js';
 import { expr as explainExpr } from '../logical/explain.js';
 import type { Schema } from '../../types/schema.js';
 import { canSplit, splitAggregate } from './partial-aggregate.js';
+import { stringify } from '../../common/json.js';
 
 /** How a stage's output reaches the stage that reads it. */
 export type Partitioning =
@@ -106,10 +107,16 @@ export function exchangeLeaf(id: number, schema: Schema): LogicalPlan {
   };
 }
 
-/** Expressions present (by text) in every list. */
+/** The same expression: columns by position (names may repeat, as after a join), others by their whole text. */
+function sameExpr(a: Expr, b: Expr): boolean {
+  if (a.kind === 'column' || b.kind === 'column') return a.kind === 'column' && b.kind === 'column' && a.index === b.index;
+  return stringify(a) === stringify(b);
+}
+
+/** Expressions present in every list. */
 function shared(lists: Expr[][]): Expr[] {
   if (lists.length === 0) return [];
-  return lists[0].filter((e) => lists.every((l) => l.some((x) => explainExpr(x) === explainExpr(e))));
+  return lists[0].filter((e) => lists.every((l) => l.some((x) => sameExpr(x, e))));
 }
 
 /** The stages of one plan, numbered from `firstId` (a job's outputs share one DAG). */
@@ -159,7 +166,7 @@ export function stageDag(plan: LogicalPlan, o: StageOptions, firstId = 0): Stage
     });
     return out.every((e) => e !== undefined) ? (out as Expr[]) : undefined;
   };
-  const subsetOf = (part: Expr[], keys: Expr[]) => part.length > 0 && part.every((e) => keys.some((k) => explainExpr(k) === explainExpr(e)));
+  const subsetOf = (part: Expr[], keys: Expr[]) => part.length > 0 && part.every((e) => keys.some((k) => sameExpr(k, e)));
 
   /** `want`: columns of p's output the consumer would have it partitioned by (a window's keys). */
   const walk = (p: LogicalPlan, want?: Expr[]): Open => {
