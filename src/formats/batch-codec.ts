@@ -4,8 +4,9 @@
  * exact (bigints past 2^53, DECIMAL(38), -0, NaN, NULLs):
  *   "KBB1" | u32 header length | header JSON | pad to 8 | arrays (each 8-byte aligned)
  * Strings travel as one UTF-8 blob plus int32 end offsets in UTF-16 units (one decode per
- * column, then slices); a column that repeats its strings (at most half of them distinct) as
- * its distinct strings so and an int32 id per row, read back as shared string instances. The reader knows the schema; the header says each column's form.
+ * column, then slices). A column that repeats its strings (at most half of its rows distinct)
+ * travels as its distinct strings plus an int32 id per row ('dstr'), and reads back as shared
+ * string instances. The reader knows the schema; the header says each column's form.
  */
 import { KindlingError } from '../common/errors.js';
 import type { DataType } from '../types/datatype.js';
