@@ -10,7 +10,7 @@
  */
 import { KindlingError } from '../common/errors.js';
 import type { DataType } from '../types/datatype.js';
-import type { Batch, IntervalValues, Vector, VectorValues } from '../types/vector.js';
+import type { Batch, IntervalValues, StringDict, Vector, VectorValues } from '../types/vector.js';
 
 type Form = 'u8' | 'i32' | 'f64' | 'i64' | 'big' | 'str' | 'dstr' | 'iv';
 
@@ -52,7 +52,7 @@ function arraysOf(v: Vector, form: Form): { form: Form; parts: Uint8Array[]; byt
     case 'big':
     case 'str': {
       const strs = form === 'big' ? (vals as bigint[]).slice(0, n).map(String) : (vals as string[]).slice(0, n);
-      const dict = form === 'str' ? dictionary(strs) : undefined;
+      const dict = form !== 'str' ? undefined : v.dict ? compact(v.dict, v.nulls, n) : dictionary(strs);
       const distinct = dict ? dict.distinct : strs;
       const ends = new Int32Array(distinct.length);
       let at = 0;
@@ -65,6 +65,22 @@ function arraysOf(v: Vector, form: Form): { form: Form; parts: Uint8Array[]; byt
     default:
       throw new Error(`no exchange form ${form}`);
   }
+}
+
+/** The strings a vector's dictionary ids use (NULL rows: id 0), renumbered densely. */
+function compact(d: StringDict, nulls: Uint8Array | undefined, n: number): { distinct: string[]; ids: Int32Array } {
+  const remap = new Int32Array(d.strings.length).fill(-1);
+  const distinct: string[] = [];
+  const ids = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    if (nulls && nulls[i]) continue;
+    const old = d.ids[i];
+    let id = remap[old];
+    if (id < 0) { id = remap[old] = distinct.length; distinct.push(d.strings[old]); }
+    ids[i] = id;
+  }
+  if (distinct.length === 0) distinct.push('');
+  return { distinct, ids };
 }
 
 /** The distinct strings and each row's id among them, when at most half the rows are distinct. */
@@ -139,6 +155,7 @@ export function decodeBatch(bytes: Uint8Array, types: DataType[], what: string):
   const columns: Vector[] = header.cols.map((c, k) => {
     const nulls = c.nulls ? take(1) : undefined;
     let values: VectorValues;
+    let dict: StringDict | undefined;
     switch (c.form) {
       case 'u8': values = take(1); break;
       case 'i32': values = new Int32Array(take(4).buffer); break;
@@ -164,17 +181,18 @@ export function decodeBatch(bytes: Uint8Array, types: DataType[], what: string):
         if (ids) {
           const out = new Array<string>(n);
           for (let i = 0; i < n; i++) {
-            if (ids[i] >= count) throw bad(`string id ${ids[i]} of ${count}`);
+            if (ids[i] < 0 || ids[i] >= count) throw bad(`string id ${ids[i]} of ${count}`);
             out[i] = strs[ids[i]];
           }
           values = out;
+          dict = { ids, strings: strs };
         } else values = c.form === 'big' ? strs.map((s) => BigInt(s)) : strs;
         break;
       }
       default:
         throw bad(`unknown column form ${String(c.form)}`);
     }
-    return { type: types[k], length: n, values, ...(nulls ? { nulls } : {}) };
+    return { type: types[k], length: n, values, ...(nulls ? { nulls } : {}), ...(dict ? { dict } : {}) };
   });
   return { length: n, columns };
 }

@@ -36,6 +36,21 @@ export interface Vector {
   length: number;
   values: VectorValues;
   nulls?: Uint8Array;
+  /** VARCHAR only, optional: the same strings as ids (see StringDict). */
+  dict?: StringDict;
+}
+
+/**
+ * A string column's dictionary, an accelerator beside `values` (which always holds every row's
+ * string): for every non-NULL row i, values[i] === strings[ids[i]], and `strings` holds each
+ * string at most once, so equal ids are equal strings. Grouping, sorting, hashing and the exchange
+ * codec work on the ids; an operator that moves rows keeps them (take, concat) or drops them.
+ * A NULL row's id is unspecified. `strings` may hold strings that no row uses, and may grow
+ * (the CSV scan's dictionary appends), never change.
+ */
+export interface StringDict {
+  ids: Int32Array;
+  strings: string[];
 }
 
 /** A single value, as literals, aggregates' states and tests see it. */

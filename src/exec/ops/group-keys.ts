@@ -7,7 +7,8 @@
  *   column                       words
  *   numbers in a typed array     the value (DOUBLE with NULLs: a second word, the null flag)
  *   BIGINT etc. as BigInt64Array its two 32-bit halves
- *   VARCHAR, bigint[]            an id per distinct value, interned in a Map
+ *   VARCHAR                      its dictionary ids, else as bigint[]:
+ *   bigint[]                     an id per distinct value, interned in a Map
  *   INTERVAL                     months, days, micros
  * A NULL is NaN in the first word wherever a value cannot be NaN.
  */
@@ -42,6 +43,12 @@ function columnWords(v: Vector, n: number): Float64Array[] {
   if (v.type.id === 'INTERVAL') {
     const iv = vals as IntervalValues;
     return [withNulls(Float64Array.from(iv.months.subarray(0, n)), nulls, n), Float64Array.from(iv.days.subarray(0, n)), iv.micros];
+  }
+  if (v.dict) {
+    const ids = v.dict.ids;
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = nulls && nulls[i] ? NaN : ids[i];
+    return [out];
   }
   if (v.type.id === 'VARCHAR' || (Array.isArray(vals) && isBig(vals))) return [interned(vals as ArrayLike<unknown>, nulls, n)];
   if (vals instanceof BigInt64Array) {

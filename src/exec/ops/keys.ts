@@ -14,6 +14,11 @@ export type KeyFn = (i: number) => RowKey;
 const NULL_NUM = 0;
 const NULL_STR = 'N';
 
+/** The key a NULL of this column has. */
+export function nullKey(v: Vector): RowKey {
+  return v.type.id === 'VARCHAR' || v.type.id === 'INTERVAL' ? NULL_NUM : NULL_STR;
+}
+
 /** One column's key of row i (what keyFn joins for several columns). */
 export function columnKey(v: Vector): KeyFn {
   return one(v).at;

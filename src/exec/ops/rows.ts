@@ -5,7 +5,7 @@
  * side of an outer join).
  */
 import type { Schema } from '../../types/schema.js';
-import { allocate, isBig, isIntegral, type Batch, type IntervalValues, type Vector, type VectorValues } from '../../types/vector.js';
+import { allocate, isBig, isIntegral, type Batch, type IntervalValues, type StringDict, type Vector, type VectorValues } from '../../types/vector.js';
 
 /** Rows idx[0], idx[1], … of v (-1: NULL). */
 export function take(v: Vector, idx: ArrayLike<number>): Vector {
@@ -35,6 +35,12 @@ export function take(v: Vector, idx: ArrayLike<number>): Vector {
     const o = new Array<string | bigint>(n);
     for (let k = 0; k < n; k++) { const i = idx[k]; o[k] = i < 0 ? fill : a[i]; }
     out = o as string[] | bigint[];
+    if (v.dict) {
+      const src = v.dict.ids;
+      const ids = new Int32Array(n);
+      for (let k = 0; k < n; k++) { const i = idx[k]; ids[k] = i < 0 ? 0 : src[i]; }
+      return { type: v.type, length: n, values: out, nulls, dict: { ids, strings: v.dict.strings } };
+    }
   } else {
     const a = vals as Uint8Array | Int32Array | Float64Array | BigInt64Array;
     const o = new (a.constructor as new (n: number) => typeof a)(n);
@@ -86,6 +92,8 @@ export function concatVectors(vs: Vector[]): Vector {
     values = o;
   } else if (type.id === 'VARCHAR') {
     values = ([] as string[]).concat(...vs.map((v) => v.values as string[]));
+    const dict = concatDicts(vs, n);
+    if (dict) return { type, length: n, values, nulls, dict };
   } else if (isIntegral(type) && vs.some((v) => isBig(v.values))) {
     // One form for all: bigints when any part has them.
     const big = (type.id === 'DECIMAL' && type.precision > 18) ? new Array<bigint>(n) : new BigInt64Array(n);
@@ -103,6 +111,43 @@ export function concatVectors(vs: Vector[]): Vector {
     values = o;
   }
   return { type, length: n, values, nulls };
+}
+
+/** The parts' dictionaries as one (when every part has one): ids kept for a shared dictionary, else remapped into a merged one. */
+function concatDicts(vs: Vector[], n: number): StringDict | undefined {
+  if (!vs.every((v) => v.dict)) return undefined;
+  const ids = new Int32Array(n);
+  const first = vs[0].dict!.strings;
+  if (vs.every((v) => v.dict!.strings === first)) {
+    let at = 0;
+    for (const v of vs) { ids.set(v.dict!.ids.subarray(0, v.length), at); at += v.length; }
+    return { ids, strings: first };
+  }
+  const strings: string[] = [];
+  const idOf = new Map<string, number>();
+  const remaps = new Map<string[], Int32Array>();
+  let at = 0;
+  for (const v of vs) {
+    const d = v.dict!;
+    let remap = remaps.get(d.strings);
+    if (!remap) {
+      remap = new Int32Array(d.strings.length).fill(-1);
+      remaps.set(d.strings, remap);
+    }
+    for (let i = 0; i < v.length; i++) {
+      if (v.nulls && v.nulls[i]) { ids[at++] = 0; continue; }
+      const old = d.ids[i];
+      let id = remap[old];
+      if (id < 0) {
+        const s = d.strings[old];
+        id = idOf.get(s) ?? -1;
+        if (id < 0) { id = strings.length; strings.push(s); idOf.set(s, id); }
+        remap[old] = id;
+      }
+      ids[at++] = id;
+    }
+  }
+  return { ids, strings };
 }
 
 export function concatBatches(schema: Schema, bs: Batch[]): Batch {

@@ -12,7 +12,7 @@
  */
 import type { Field } from '../../types/schema.js';
 import { typeName, type DataType } from '../../types/datatype.js';
-import { allocate, bigForm, type IntervalValues, type Scalar, type Vector, type VectorValues } from '../../types/vector.js';
+import { allocate, bigForm, type IntervalValues, type Scalar, type StringDict, type Vector, type VectorValues } from '../../types/vector.js';
 import type { RecordBatch } from '../../formats/csv/types.js';
 import { decodeBigInt, decodeDecimal, decodeFloat, decodeInt, type BadValueSink, type DecodeContext } from '../../formats/csv/decode.js';
 import { decodeBool, decodeDate, decodeInt32, decodeTimestampMicros, slowValue, TYPE_HINTS } from '../../formats/csv/decode-more.js';
@@ -110,7 +110,9 @@ export class CsvColumn {
         nulls[r] = 0;
       }
     }
-    return nulls.indexOf(1) >= 0 ? { type: t, length: n, values, nulls } : { type: t, length: n, values };
+    const out: Vector = nulls.indexOf(1) >= 0 ? { type: t, length: n, values, nulls } : { type: t, length: n, values };
+    if (t.id === 'VARCHAR' && this.lastDict) out.dict = this.lastDict;
+    return out;
   }
 
   /** Fields that spell the nullValue become empty (so every decoder reads NULL); returns which. */
@@ -181,6 +183,9 @@ export class CsvColumn {
     return iv;
   }
 
+  /** The dictionary ids of the last strings() batch, when every non-NULL row has one. */
+  private lastDict: StringDict | undefined;
+
   private strings(batch: RecordBatch, nulls: Uint8Array, isNullText: Uint8Array | undefined, bad: BadValue[]): string[] {
     const n = batch.rows;
     if (this.dict!.size > MAX_DICT) this.dict = new ByteDictionary();
@@ -189,6 +194,7 @@ export class CsvColumn {
     dict.encode(batch, this.slot, ids);
     const values = new Array<string>(n);
     const strs = dict.values;
+    let idless = false;
     for (let r = 0; r < n; r++) {
       const id = ids[r];
       if (id >= 0) values[r] = strs[id];
@@ -196,8 +202,11 @@ export class CsvColumn {
         values[r] = '';
         // Empty: NULL under the default nullValue '', else only where the field spelled the nullValue.
         if (!isNullText || isNullText[r]) nulls[r] = 1;
+        else idless = true;
       }
     }
+    // Invalid UTF-8 may decode two byte strings to one string: no dictionary then.
+    this.lastDict = idless || dict.invalidCount > 0 ? undefined : { ids, strings: strs };
     if (dict.invalidCount > 0) {
       for (let r = 0; r < n; r++) {
         if (ids[r] >= 0 && dict.invalidUtf8(ids[r])) {

@@ -45,18 +45,29 @@ function sortWords(v: Vector, k: { desc: boolean; nullsFirst: boolean }): Float6
   const vals = v.values;
   if (v.type.id === 'VARCHAR') {
     const strs = vals as string[];
-    const idOf = new Map<string, number>();
-    const ids = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      if (nulls && nulls[i]) continue;
-      let id = idOf.get(strs[i]);
-      if (id === undefined) { id = idOf.size; idOf.set(strs[i], id); }
-      ids[i] = id;
+    let ids: Int32Array;
+    let distinct: string[];
+    if (v.dict) {
+      ids = v.dict.ids;
+      distinct = v.dict.strings;
+    } else {
+      const idOf = new Map<string, number>();
+      ids = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        if (nulls && nulls[i]) continue;
+        let id = idOf.get(strs[i]);
+        if (id === undefined) { id = idOf.size; idOf.set(strs[i], id); }
+        ids[i] = id;
+      }
+      distinct = [...idOf.keys()];
     }
-    const byRank = [...idOf.keys()].map((x, id) => ({ x, id })).sort((p, q) => codePointCompare(p.x, q.x));
-    const rank = new Float64Array(byRank.length);
-    byRank.forEach((e, r) => { rank[e.id] = r; });
-    for (let i = 0; i < n; i++) out[i] = rank[ids[i]];
+    // Rank only the ids in use (a scan's dictionary may hold many more).
+    const rank = new Float64Array(distinct.length).fill(-1);
+    const used: number[] = [];
+    for (let i = 0; i < n; i++) if (!(nulls && nulls[i]) && rank[ids[i]] < 0) { rank[ids[i]] = 0; used.push(ids[i]); }
+    used.sort((p, q) => codePointCompare(distinct[p], distinct[q]));
+    used.forEach((id, r) => { rank[id] = r; });
+    for (let i = 0; i < n; i++) out[i] = nulls && nulls[i] ? 0 : rank[ids[i]];
   } else if (vals instanceof Float64Array || vals instanceof Int32Array || vals instanceof Uint8Array) {
     for (let i = 0; i < n; i++) {
       const x = vals[i];

@@ -82,3 +82,36 @@ test('the exchange codec sends a column that repeats its strings as distinct str
   const ids = (back.columns[0].values as string[]);
   assert.ok(ids[1] === ids[5], 'equal strings are one instance');
 });
+
+test('string dictionaries: grouping, sorting, hash partitioning and the codec give what the plain strings give; take and concat keep them', async () => {
+  const { concatVectors, take } = await import('../../../src/exec/ops/rows.js');
+  const { hashPartitions } = await import('../../../src/exec/ops/partition.js');
+  const n = 400;
+  const pool = ['b', 'a', 'électronique', '', 'a b', '\u{1F4F1}'];
+  const plain: Vector = { type: VARCHAR, length: n, values: Array.from({ length: n }, (_, i) => pool[(i * 5) % pool.length]), nulls: Uint8Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 1 : 0)) };
+  // A dictionary with unused entries and ids in another order than the strings' first appearance.
+  const strings = ['unused', ...pool.slice().reverse(), 'also unused'];
+  const dictOf = (v: Vector): Vector => ({ ...v, dict: { strings, ids: Int32Array.from(v.values as string[], (s, i) => (v.nulls?.[i] ? 0 : strings.indexOf(s))) } });
+  const dict = dictOf(plain);
+  assert.deepEqual(Array.from(groupRows([dict], n).ids), Array.from(groupRows([plain], n).ids));
+  const key = (v: Vector) => [{ expr: () => v, desc: true, nullsFirst: true }];
+  assert.deepEqual(Array.from(sortOrder(key(dict), { length: n, columns: [] })), Array.from(sortOrder(key(plain), { length: n, columns: [] })));
+  assert.deepEqual(hashPartitions([dict, dict], n, 5).map((p) => Array.from(p)), hashPartitions([plain, plain], n, 5).map((p) => Array.from(p)), 'a row lands in one partition whichever form its strings have');
+  // take and concat: shared dictionary, and two different dictionaries merged.
+  const idx = Int32Array.from([3, -1, 0, 5, 5, 399]);
+  const t = take(dict, idx);
+  assert.ok(t.dict);
+  assert.deepEqual(scalars(t), scalars(take(plain, idx)));
+  const other: Vector = { type: VARCHAR, length: 3, values: ['z', 'a', 'b'], dict: { strings: ['a', 'b', 'z'], ids: Int32Array.from([2, 0, 1]) } };
+  for (const parts of [[dict, t], [dict, other, t]]) {
+    const c = concatVectors(parts);
+    assert.ok(c.dict, 'concat keeps a dictionary');
+    assert.deepEqual(scalars(c), parts.flatMap(scalars));
+    (c.values as string[]).forEach((s, i) => { if (!c.nulls?.[i]) assert.equal(c.dict!.strings[c.dict!.ids[i]], s); });
+    assert.equal(new Set(c.dict!.strings).size, c.dict!.strings.length, 'distinct strings');
+  }
+  // The codec sends only the strings in use and reads back a dictionary.
+  const back = decodeBatch(encodeBatch({ length: t.length, columns: [t] }), [VARCHAR], 'block').columns[0];
+  assert.deepEqual(scalars(back), scalars(t));
+  assert.ok(back.dict && back.dict.strings.length <= 3);
+});

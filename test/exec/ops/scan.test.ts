@@ -106,6 +106,13 @@ test('the real event samples read exactly as DuckDB reads them, whole and in sma
   assert.equal(valueAt(whole.columns[3], 0), 1487580005411062629n); // the cosmetics file sorts first
   assert.equal(valueAt(whole.columns[3], 390), 2103807459595387724n);
   assert.ok(whole.columns[2].values instanceof Float64Array); // product_id fits: exact doubles
+  // String columns carry the scan's dictionary ids (distinct strings, one id per value).
+  for (const k of [1, 4, 5]) {
+    const v = whole.columns[k];
+    assert.ok(v.dict, `${EVENTS[k].name} has a dictionary`);
+    assert.equal(new Set(v.dict.strings).size, v.dict.strings.length);
+    (v.values as string[]).forEach((s, i) => { if (!v.nulls?.[i]) assert.equal(v.dict!.strings[v.dict!.ids[i]], s); });
+  }
   const small = table(REAL, EVENTS, { splitSize: 50_000 });
   const splits = await listSplits(store, small);
   assert.ok(splits.length > 40, `${splits.length} splits`);
