@@ -16,7 +16,7 @@ import { valueAt, vectorOf, type Batch, type Vector } from '../../types/vector.j
 import type { Expr } from '../../plan/logical/expr.js';
 import { arithmetic, divide, negate } from './arith.js';
 import { cast, castSupported } from './cast.js';
-import { andOr, compare, comparator, distinctFrom, isNull, isTrue, not, type Comparison } from './logic.js';
+import { FLIPPED, andOr, compare, compareWithString, comparator, distinctFrom, isNull, isTrue, not, type Comparison } from './logic.js';
 import { DOUBLE_FUNCTIONS, abs, extreme, map1, nullIf, power, remainder, rounding } from './math.js';
 import { rowwise } from './rowwise.js';
 import { STRING_FUNCTIONS, concat } from './strings.js';
@@ -59,7 +59,16 @@ const notYet = (what: string) => new KindlingError('USAGE', `${what} is not supp
 
 function compileCall(fn: string, args: Compiled[], e: Expr & { kind: 'call' }): Compiled {
   const [a, b] = args;
-  if (COMPARISONS.has(fn)) return (x) => compare(fn as Comparison, a(x), b(x));
+  if (COMPARISONS.has(fn)) {
+    // A string column against a string literal: no column of the literal, and a dictionary's strings compared once each.
+    const [l, r] = e.args;
+    const text = (x: Expr) => (x.kind === 'literal' && typeof x.value === 'string' && x.type.id === 'VARCHAR' ? x.value : undefined);
+    const rs = text(r);
+    if (rs !== undefined && l.type.id === 'VARCHAR') return (x) => compareWithString(fn as Comparison, a(x), rs);
+    const ls = text(l);
+    if (ls !== undefined && r.type.id === 'VARCHAR') return (x) => compareWithString(FLIPPED[fn as Comparison], b(x), ls);
+    return (x) => compare(fn as Comparison, a(x), b(x));
+  }
   const temporal = temporalCall(fn, args, e);
   if (temporal) return temporal;
   switch (fn) {

@@ -67,6 +67,32 @@ export function compare(op: Comparison, a: Vector, b: Vector): Vector {
   return { type: BOOLEAN, length: n, values: out, nulls };
 }
 
+/** A string column against one (non-NULL) string: with a dictionary, each distinct string is compared once. */
+export function compareWithString(op: Comparison, v: Vector, s: string): Vector {
+  const n = v.length;
+  const test = TEST[op];
+  const out = new Uint8Array(n);
+  const nulls = v.nulls;
+  if (v.dict) {
+    const { ids, strings } = v.dict;
+    const memo = new Int8Array(strings.length).fill(-1);
+    for (let i = 0; i < n; i++) {
+      if (nulls && nulls[i]) continue;
+      const id = ids[i];
+      let r = memo[id];
+      if (r < 0) r = memo[id] = test(codePointCompare(strings[id], s)) ? 1 : 0;
+      out[i] = r;
+    }
+  } else {
+    const strs = v.values as string[];
+    for (let i = 0; i < n; i++) if (!(nulls && nulls[i]) && test(codePointCompare(strs[i], s))) out[i] = 1;
+  }
+  return { type: BOOLEAN, length: n, values: out, ...(nulls ? { nulls: Uint8Array.from(nulls.subarray(0, n)) } : {}) };
+}
+
+/** The comparison with its sides swapped (x < 5 is 5 > x). */
+export const FLIPPED: Record<Comparison, Comparison> = { eq: 'eq', ne: 'ne', lt: 'gt', le: 'ge', gt: 'lt', ge: 'le' };
+
 /** is [not] distinct from: NULLs equal each other; never NULL. */
 export function distinctFrom(a: Vector, b: Vector, negated: boolean): Vector {
   const n = a.length;
