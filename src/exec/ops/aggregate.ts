@@ -13,8 +13,7 @@
 import { BIGINT } from '../../types/datatype.js';
 import type { Schema } from '../../types/schema.js';
 import { isBig, isSafe, type Batch, type Vector } from '../../types/vector.js';
-import type { AggregateCall } from '../../plan/logical/expr.js';
-import { stringify } from '../../common/json.js';
+import { key as exprKey, type AggregateCall } from '../../plan/logical/expr.js';
 import { compileExpr, type Compiled } from '../expr/compile.js';
 import { comparator, isTrue } from '../expr/logic.js';
 import { fromBig, mergeNulls } from '../expr/values.js';
@@ -56,7 +55,7 @@ function aggregateOne(a: CompiledAggregate, input: Batch, ids: Int32Array, group
   let mask: Vector | undefined;
   if (a.filter) {
     // Calls often share a condition (count(*) filter (where t = 'view'), sum(x) filter (where t = 'view')): evaluated once.
-    const text = stringify(a.call.filter); // the whole expression: column names alone may repeat
+    const text = exprKey(a.call.filter); // the whole expression (column names alone may repeat)
     mask = masks.get(text) ?? a.filter(input);
     masks.set(text, mask);
   }

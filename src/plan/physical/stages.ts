@@ -31,12 +31,11 @@
  * larger side.
  */
 import type { Expr, SortKey } from '../logical/expr.js';
-import { equiKeys, mapColumns } from '../logical/expr.js';
+import { equiKeys, mapColumns, sameExpr } from '../logical/expr.js';
 import type { LogicalPlan } from '../logical/plan.js';
 import { expr as explainExpr } from '../logical/explain.js';
 import type { Schema } from '../../types/schema.js';
 import { canSplit, splitAggregate } from './partial-aggregate.js';
-import { stringify } from '../../common/json.js';
 
 /** How a stage's output reaches the stage that reads it. */
 export type Partitioning =
@@ -105,12 +104,6 @@ export function exchangeLeaf(id: number, schema: Schema): LogicalPlan {
     filters: [],
     schema,
   };
-}
-
-/** The same expression: columns by position (names may repeat, as after a join), others by their whole text. */
-function sameExpr(a: Expr, b: Expr): boolean {
-  if (a.kind === 'column' || b.kind === 'column') return a.kind === 'column' && b.kind === 'column' && a.index === b.index;
-  return stringify(a) === stringify(b);
 }
 
 /** Expressions present in every list. */
