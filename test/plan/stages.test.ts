@@ -52,8 +52,8 @@ test('order by … limit: a top-K per task, then one task merges', () => {
   assert.match(describeStages(s)[0], /^stage 1: sort \+ limit 10; 1 task\(s\), ~10 rows/);
 });
 
-test('aggregates that cannot be split (distinct, grouping sets) send their rows: hash on the keys, or the keys all grouping sets share', () => {
-  const d = dag('select o_cust, count(distinct o_date) from orders group by o_cust');
+test('aggregates that cannot be split (distinct over two arguments, grouping sets) send their rows: hash on the keys, or the keys all grouping sets share', () => {
+  const d = dag('select o_cust, count(distinct o_date), count(distinct o_total) from orders group by o_cust');
   assert.deepEqual(d[0].ops, ['scan orders']);
   assert.equal(d[0].output?.kind, 'hash');
   const r = dag('select o_cust, o_date, sum(o_total) from orders group by rollup (o_cust, o_date)');
@@ -83,4 +83,24 @@ test('a window over an aggregate partitioned by some of its group keys: the aggr
   // A second window over the same keys needs no exchange either.
   const twice = dag('select o_cust, o_date, rank() over (partition by o_cust order by o_date) as r from (select *, sum(o_total) over (partition by o_cust) as t from orders)');
   assert.equal(twice.length, 2, describeStages(twice).join('\n'));
+});
+
+test('distinct calls over one argument: a partial aggregate by (keys, argument), one exchange on the keys, both aggregates in its stage', () => {
+  const d = dag(`select o_cust, count(distinct o_date) filter (where o_total > 10) as a, count(distinct o_date) as b, sum(o_total) as s, avg(o_total) as m, count(*) as n
+    from orders group by o_cust`);
+  assert.equal(d.length, 2, describeStages(d).join('\n'));
+  assert.deepEqual(d[0].ops, ['partial aggregate', 'scan orders']);
+  assert.deepEqual(d[1].inputs, [{ stage: 0, exchange: { kind: 'hash', keys: ['o_cust'], partitions: 8 } }]);
+  assert.ok(d[1].ops.includes('aggregate') && d[1].ops.includes('final aggregate'), d[1].ops.join(' <- '));
+  const partial = d[0].plan;
+  assert.ok(partial.op === 'aggregate' && partial.groupBy.length === 2, 'grouped by the key and the distinct argument');
+  // Without keys: the inner aggregate groups by the argument alone, the outer runs in one task.
+  const g = dag('select count(distinct o_cust), count(*) from orders');
+  assert.equal(g[g.length - 1].tasks, 1, describeStages(g).join('\n'));
+});
+
+test('an aggregate over an aggregate by some of its keys needs no second exchange', () => {
+  const s = dag('select o_cust, count(*) as days, sum(t) from (select o_cust, o_date, sum(o_total) as t from orders group by o_cust, o_date) x group by o_cust');
+  assert.equal(s.length, 2, describeStages(s).join('\n'));
+  assert.deepEqual(s[1].inputs[0].exchange, { kind: 'hash', keys: ['o_cust'], partitions: 8 });
 });

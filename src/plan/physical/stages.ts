@@ -6,9 +6,12 @@
  * leaves it is its `output` partitioning; the last stage of a plan has none (it writes the table).
  *
  *   aggregate        partial aggregate in the input's stage, exchange hash(group keys), final
- *                    aggregate (./partial-aggregate.ts); with distinct, grouping sets or
- *                    stddev: the rows go through hash(group keys; the keys every grouping set
- *                    shares) to the stage that aggregates; single without keys
+ *                    aggregate (./partial-aggregate.ts); distinct calls over one argument:
+ *                    an aggregate by (keys, argument) below one by the keys
+ *                    (./distinct-aggregate.ts), one exchange on the keys; with grouping sets
+ *                    or stddev: the rows go through hash(group keys; the keys every grouping
+ *                    set shares) to the stage that aggregates; single without keys. None
+ *                    when the input is partitioned by some of the group keys already
  *   join             the side estimated under the broadcast threshold is broadcast to the other
  *                    side's stage (build there; an inner join swaps its sides to broadcast the
  *                    smaller one); else both sides exchange hash(join keys) to a
@@ -36,6 +39,7 @@ import type { LogicalPlan } from '../logical/plan.js';
 import { expr as explainExpr } from '../logical/explain.js';
 import type { Schema } from '../../types/schema.js';
 import { canSplit, splitAggregate } from './partial-aggregate.js';
+import { canSplitDistinct, splitDistinct } from './distinct-aggregate.js';
 
 /** How a stage's output reaches the stage that reads it. */
 export type Partitioning =
@@ -184,8 +188,20 @@ export function stageDag(plan: LogicalPlan, o: StageOptions, firstId = 0): Stage
         return set(x, x.rows, 8 * p.schema.length);
       }
       case 'aggregate': {
-        const x = walk(p.input);
+        if (!canSplit(p) && canSplitDistinct(p)) return walk(splitDistinct(p), want);
+        const columnKeys = !p.groupingSets && p.groupBy.length > 0 && p.groupBy.every((e) => e.kind === 'column');
+        const x = walk(p.input, columnKeys ? p.groupBy : undefined);
         const groups = p.groupBy.length ? Math.max(1, x.rows / 10) : 1;
+        if (columnKeys && x.part && subsetOf(x.part, p.groupBy)) {
+          // The input is partitioned by some of the group keys already: every group is in one task.
+          const part = x.part.map((e): Expr => {
+            const i = p.groupBy.findIndex((g) => sameExpr(g, e));
+            return { kind: 'column', index: i, name: p.schema[i].name, type: p.schema[i].type };
+          });
+          grow(x, { ...p, input: x.stage.plan }, 'aggregate');
+          x.part = part;
+          return set(x, groups, 8 * p.schema.length);
+        }
         // Exchanged on the group keys the consumer wants (a subset of them), else on all.
         const wanted = !p.groupingSets && want?.length && want.every((w) => w.kind === 'column' && w.index < p.groupBy.length)
           ? want.map((w) => (w as Extract<Expr, { kind: 'column' }>).index) : undefined;
