@@ -15,7 +15,7 @@ import type { Schema } from '../../types/schema.js';
 import { isBig, isSafe, type Batch, type Vector } from '../../types/vector.js';
 import { key as exprKey, type AggregateCall } from '../../plan/logical/expr.js';
 import { compileExpr, type Compiled } from '../expr/compile.js';
-import { comparator, isTrue } from '../expr/logic.js';
+import { comparator } from '../expr/logic.js';
 import { fromBig, mergeNulls } from '../expr/values.js';
 import { firstInGroup, groupRows } from './group-keys.js';
 import { concatBatches, take } from './rows.js';
@@ -59,18 +59,39 @@ function aggregateOne(a: CompiledAggregate, input: Batch, ids: Int32Array, group
     mask = masks.get(text) ?? a.filter(input);
     masks.set(text, mask);
   }
-  const fold = makeFold(a.call, args, groups);
-  const argNulls = mergeNulls(input.length, args);
+  const n = input.length;
+  const argNulls = mergeNulls(n, args);
   const skipNulls = a.call.fn !== 'count_star';
-  const chosen: number[] = [];
-  for (let i = 0; i < input.length; i++) {
-    if (mask && !isTrue(mask, i)) continue;
-    if (skipNulls && argNulls && argNulls[i]) continue;
-    chosen.push(i);
+  // The rows the call folds (undefined: all of them): the filter's true rows without NULL arguments.
+  let rows: Int32Array | undefined;
+  if (mask || (skipNulls && argNulls)) {
+    const keep = new Int32Array(n);
+    let m = 0;
+    const mv = mask?.values as Uint8Array | undefined;
+    const mn = mask?.nulls;
+    for (let i = 0; i < n; i++) {
+      if (mv && (!mv[i] || (mn && mn[i]))) continue;
+      if (skipNulls && argNulls && argNulls[i]) continue;
+      keep[m++] = i;
+    }
+    rows = keep.subarray(0, m);
   }
-  const rows = Int32Array.from(chosen);
-  const firsts = a.call.distinct ? firstInGroup(ids, args, rows) : undefined;
-  for (let r = 0; r < rows.length; r++) if (!firsts || firsts[r]) fold.add(ids[rows[r]], rows[r]);
+  if (a.call.distinct) {
+    const all = rows ?? Int32Array.from({ length: n }, (_, i) => i);
+    const firsts = firstInGroup(ids, args, all);
+    let m = 0;
+    for (let r = 0; r < all.length; r++) if (firsts[r]) all[m++] = all[r];
+    rows = all.subarray(0, m);
+  }
+  if (a.call.fn === 'count' || a.call.fn === 'count_star') {
+    const c = new Float64Array(groups);
+    if (rows) for (let r = 0; r < rows.length; r++) c[ids[rows[r]]]++;
+    else for (let i = 0; i < n; i++) c[ids[i]]++;
+    return { type: BIGINT, length: groups, values: c };
+  }
+  const fold = makeFold(a.call, args, groups);
+  if (rows) for (let r = 0; r < rows.length; r++) fold.add(ids[rows[r]], rows[r]);
+  else for (let i = 0; i < n; i++) fold.add(ids[i], i);
   return fold.result(groups);
 }
 

@@ -13,7 +13,7 @@
 import { KindlingError } from '../../common/errors.js';
 import { BIGINT, DOUBLE } from '../../types/datatype.js';
 import { isSafe, valueAt, vectorOf, type Interval, type Scalar, type Vector, type Batch } from '../../types/vector.js';
-import type { FrameBound, WindowCall } from '../../plan/logical/expr.js';
+import { key as exprKey, type FrameBound, type WindowCall } from '../../plan/logical/expr.js';
 import { compileExpr, type Compiled } from '../expr/compile.js';
 import { comparator, isTrue } from '../expr/logic.js';
 import { groupRows } from './group-keys.js';
@@ -51,25 +51,42 @@ export function compileWindows(calls: WindowCall[]): CompiledWindow[] {
 
 /** The input's columns, then one column per window call. */
 export function windowOp(calls: CompiledWindow[], input: Batch): Batch {
-  return { length: input.length, columns: [...input.columns, ...calls.map((w) => windowColumn(w, input))] };
+  const cache: Shared = { groups: new Map(), orders: new Map() };
+  return { length: input.length, columns: [...input.columns, ...calls.map((w) => windowColumn(w, input, cache))] };
 }
 
-/** The rows of each partition, in window order. */
-function partitions(w: CompiledWindow, b: Batch): number[][] {
-  const { ids, count } = groupRows(w.partitionBy.map((f) => f(b)), b.length);
+type Comparator = (i: number, j: number) => number;
+/** What calls with the same partition keys (and order keys) share within one windowOp. */
+interface Shared {
+  groups: Map<string, { ids: Int32Array; count: number }>;
+  orders: Map<string, { parts: number[][]; cmp: Comparator }>;
+}
+
+/** The rows of each partition, in window order, and the order's comparator. */
+function partitions(w: CompiledWindow, b: Batch, cache: Shared): { parts: number[][]; cmp: Comparator } {
+  const byKeys = exprKey(w.call.partitionBy);
+  const byOrder = `${byKeys}|${exprKey(w.call.orderBy)}`;
+  const known = cache.orders.get(byOrder);
+  if (known) return known;
+  let g = cache.groups.get(byKeys);
+  if (!g) cache.groups.set(byKeys, (g = groupRows(w.partitionBy.map((f) => f(b)), b.length)));
+  const { ids, count } = g;
   const parts: number[][] = Array.from({ length: b.length === 0 ? 0 : count }, () => []);
   for (let i = 0; i < b.length; i++) parts[ids[i]].push(i);
+  let cmp: Comparator = () => 0;
   if (w.orderBy.length) {
-    const cmp = rowComparator(w.orderBy, b);
-    for (const p of parts) p.sort((i, j) => cmp(i, j) || i - j);
+    const c = rowComparator(w.orderBy, b);
+    cmp = c;
+    for (const p of parts) p.sort((i, j) => c(i, j) || i - j);
   }
-  return parts;
+  const out = { parts, cmp };
+  cache.orders.set(byOrder, out);
+  return out;
 }
 
-function windowColumn(w: CompiledWindow, b: Batch): Vector {
+function windowColumn(w: CompiledWindow, b: Batch, cache: Shared): Vector {
   const n = b.length;
-  const parts = partitions(w, b);
-  const peerCmp = w.orderBy.length ? rowComparator(w.orderBy, b) : () => 0;
+  const { parts, cmp: peerCmp } = partitions(w, b, cache);
   const args = w.args.map((f) => f(b));
   const mask = w.filter?.(b);
   const fn = w.call.fn;
