@@ -6,7 +6,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { Analysis } from '../spec/schema.js';
 import type { AggregateQuery } from '../plan/logical.js';
-import { REES46_DDL } from './rees46.js';
+import { REES46_COLUMNS } from './rees46.js';
 import * as priceSensitivity from './price-sensitivity/plan.js';
 import * as priceSensitivityParams from './price-sensitivity/params.js';
 import * as priceSensitivitySql from './price-sensitivity/sql.js';
@@ -22,7 +22,7 @@ export interface AnalysisDef {
   paramsSchema: TSchema;
   checkParams(params: never): string[];
   plan(params: never): AggregateQuery;
-  /** A script with one `create table <the plan's table> as …` over `events` (REES46_DDL). */
+  /** A script with one `create table <the plan's table> as …` over `events` (REES46_COLUMNS). */
   sql(params: never): string;
 }
 
@@ -32,10 +32,12 @@ export const analyses: Record<Analysis, AnalysisDef> = {
   'top-category-brand': { description: "each user's favourite category-brand pair", ...topCategoryBrand, ...topCategoryBrandParams, ...topCategoryBrandSql },
 };
 
-/** spec.tables and spec.sql of the analysis as a SQL job over the input of its spec.input. */
-export function sqlSpec(analysis: Analysis, params: Record<string, unknown>, input: { uri: string; format: 'csv' | 'parquet'; splitSize?: string | number }): { tables: Record<string, unknown>; sql: string } {
+/** spec.tables and spec.sql of the analysis as a SQL job over the input of its spec.input (uri, format, splitSize, bad-record policy). */
+export function sqlSpec(analysis: Analysis, params: Record<string, unknown>, input: { uri: string; format: 'csv' | 'parquet'; splitSize?: string | number; onBadRecord?: string; maxBadRecords?: string | number }): { tables: Record<string, unknown>; sql: string } {
+  const { uri, format, ...rest } = input;
+  const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
   return {
-    tables: { events: { uri: input.uri, format: input.format, ...(input.format === 'csv' ? { schema: REES46_DDL } : {}), ...(input.splitSize !== undefined ? { splitSize: input.splitSize } : {}) } },
+    tables: { events: { uri, format, ...(format === 'csv' ? { schema: REES46_COLUMNS } : {}), ...given } },
     sql: analyses[analysis].sql(params as never),
   };
 }

@@ -37,3 +37,10 @@ export const REES46_DDL = 'event_time TIMESTAMP, event_type VARCHAR, product_id 
 
 /** The counters above in SQL. */
 export const EVENT_COUNTS_SQL = ['view', 'cart', 'purchase'].map((t) => `count(*) filter (where event_type = '${t}') as ${t}s`).join(',\n    ');
+
+/** The same as a SQL table's list schema, with event_type's allowed values (other values are bad records, as in the analyses). */
+export const REES46_COLUMNS: { name: string; type: string; values?: string[] }[] = REES46_DDL.split(', ').map((c) => {
+  const [name, type] = c.split(' ');
+  const values = REES46_SCHEMA.find((x) => x.name === name)?.values;
+  return { name, type, ...(values ? { values } : {}) };
+});

@@ -19,6 +19,7 @@ import { loadParser } from '../sql/parse.js';
 import type { SqlJob, TableSpec } from '../spec/load.js';
 import { storeFor } from '../storage/index.js';
 import { SchemaSyntaxError, parseSchemaDdl, type Schema } from '../types/schema.js';
+import { typeName } from '../types/datatype.js';
 import { compileExpr } from '../exec/expr/compile.js';
 import { listSplits, tableFiles, type Split } from '../exec/ops/scan.js';
 import { parquetSchema } from '../exec/ops/scan-parquet.js';
@@ -46,12 +47,19 @@ async function tableSchema(t: TableSpec): Promise<Schema> {
     if (files.length === 0) throw specErr(`spec.tables.${t.name}.uri`, `no ${t.format} files at ${t.uri} to read the schema from`, 'check the uri, or declare the schema');
     return parquetSchema(storeFor(t.uri), files[0].uri);
   }
+  let schema: Schema;
   try {
-    return parseSchemaDdl(t.schema);
+    schema = parseSchemaDdl(t.schema);
   } catch (e) {
     if (e instanceof SchemaSyntaxError) throw specErr(`spec.tables.${t.name}.schema`, e.message, e.hint);
     throw e;
   }
+  return schema.map((f, k) => {
+    const values = t.allowed?.[f.name];
+    if (!values) return f;
+    if (f.type.id !== 'VARCHAR') throw specErr(`spec.tables.${t.name}.schema[${k}].values`, `column ${f.name} is ${typeName(f.type)}: allowed values are for VARCHAR columns`, 'declare the column VARCHAR, or drop values');
+    return { ...f, values };
+  });
 }
 
 export async function tableSource(t: TableSpec): Promise<TableSource> {

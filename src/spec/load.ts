@@ -22,6 +22,8 @@ export interface TableSpec {
   format: 'csv' | 'parquet' | 'jsonl';
   /** A DDL column list (a {name, type} list is turned into one); absent: read from Parquet files. */
   schema?: string;
+  /** Columns of a csv table that may hold only these values (the list form's `values`). */
+  allowed?: Record<string, string[]>;
   csv: { header: boolean; delimiter: string; quote: string; nullValue: string; timestampFormat?: string };
   splitSize: number;
   onBadRecord: BadRecordPolicyName;
@@ -171,6 +173,7 @@ export function resolveJob(raw: unknown, source?: string): Job {
       uri: t.uri,
       format: t.format,
       ...(t.schema !== undefined ? { schema: typeof t.schema === 'string' ? t.schema : t.schema.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ') } : {}),
+      ...(Array.isArray(t.schema) && t.schema.some((c) => c.values) ? { allowed: Object.fromEntries(t.schema.filter((c) => c.values).map((c) => [c.name, c.values!])) } : {}),
       csv: { header: t.header ?? true, delimiter: t.delimiter ?? ',', quote: t.quote ?? '"', nullValue: t.nullValue ?? '', ...(t.timestampFormat ? { timestampFormat: t.timestampFormat } : {}) },
       splitSize: t.splitSize !== undefined ? parseSize(t.splitSize) : splitSize,
       onBadRecord: t.onBadRecord ?? 'fail',
@@ -210,6 +213,9 @@ function checkKind(s: JobDocument['spec']): SpecIssue[] {
     for (const [name, t] of Object.entries(s.tables ?? {})) {
       const at = `spec.tables.${name}`;
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) out.push({ path: at, message: 'a table name is letters, digits and _, not starting with a digit (it is a SQL identifier)' });
+      if (Array.isArray(t.schema) && t.schema.some((c) => c.values) && t.format !== 'csv') {
+        out.push({ path: `${at}.schema`, message: `values (allowed values of a column) are checked by csv tables only, not ${t.format} (filter the rows in the SQL instead: where c in (…))` });
+      }
       if (t.schema === undefined && t.format !== 'parquet') out.push({ path: `${at}.schema`, message: `is required for ${t.format} tables (e.g. "id BIGINT, name VARCHAR, price DECIMAL(10,2)")` });
       if (t.format !== 'csv') for (const k of ['header', 'delimiter', 'quote', 'nullValue', 'timestampFormat'] as const) if (t[k] !== undefined) out.push({ path: `${at}.${k}`, message: `applies only to csv tables (this one is ${t.format})` });
       out.push(...checkBadRecords(t, at));

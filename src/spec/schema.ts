@@ -62,7 +62,11 @@ export const InputSchema = Type.Object(
 export const TABLE_FORMATS = ['csv', 'parquet', 'jsonl'] as const;
 
 const ColumnListSchema = Type.Array(
-  Type.Object({ name: Type.String({ minLength: 1 }), type: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+  Type.Object({
+    name: Type.String({ minLength: 1 }),
+    type: Type.String({ minLength: 1 }),
+    values: Type.Optional(Type.Array(Type.String(), { minItems: 1, description: 'csv, VARCHAR: the only values the column may hold; another value, or an empty field, makes the record bad' })),
+  }, { additionalProperties: false }),
   { minItems: 1 },
 );
 

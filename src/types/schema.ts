@@ -10,6 +10,8 @@ export interface Field {
   type: DataType;
   /** Declared columns are nullable (SQL's default); an aggregate like count(*) is not. */
   nullable: boolean;
+  /** A declared VARCHAR column's only values (spec.tables.<t>.schema[].values): the scan rejects others, and NULL. */
+  values?: string[];
 }
 
 export type Schema = Field[];

@@ -183,6 +183,43 @@ export class CsvColumn {
     return iv;
   }
 
+  /** Per dictionary id: 1 allowed, 2 not, 0 not yet seen (a column with declared values). */
+  private allowedIds = new Uint8Array(0);
+  private allowedFor: string[] | undefined;
+
+  /** A column with declared values: any other value, and NULL, is a bad value. */
+  private checkAllowed(ids: Int32Array, nulls: Uint8Array, strs: string[], bad: BadValue[]): void {
+    const values = this.field.values!;
+    const allowed = new Set(values);
+    if (this.allowedFor !== strs) { this.allowedFor = strs; this.allowedIds = new Uint8Array(0); }
+    if (this.allowedIds.length < strs.length) {
+      const grown = new Uint8Array(Math.max(strs.length, 2 * this.allowedIds.length));
+      grown.set(this.allowedIds);
+      this.allowedIds = grown;
+    }
+    const seen = this.allowedIds;
+    const name = this.field.name;
+    const list = values.map((v) => JSON.stringify(v)).join(', ');
+    const hint = `the table's schema allows only these values in ${name} (spec.tables.<table>.schema[].values)`;
+    for (let r = 0; r < ids.length; r++) {
+      if (nulls[r]) {
+        bad.push({ row: r, field: name, reason: `${name}: is empty, expected one of ${list}`, hint });
+        continue;
+      }
+      const id = ids[r];
+      if (id < 0) {
+        // An empty field that is not NULL (another nullValue is declared): the empty string.
+        if (!allowed.has('')) { nulls[r] = 1; bad.push({ row: r, field: name, reason: `${name}: "" is not one of ${list}`, hint }); }
+        continue;
+      }
+      if (seen[id] === 0) seen[id] = allowed.has(strs[id]) ? 1 : 2;
+      if (seen[id] === 2) {
+        nulls[r] = 1;
+        bad.push({ row: r, field: name, reason: `${name}: ${JSON.stringify(strs[id].slice(0, 120))} is not one of ${list}`, hint });
+      }
+    }
+  }
+
   /** The dictionary ids of the last strings() batch, when every non-NULL row has one. */
   private lastDict: StringDict | undefined;
 
@@ -207,6 +244,7 @@ export class CsvColumn {
     }
     // Invalid UTF-8 may decode two byte strings to one string: no dictionary then.
     this.lastDict = idless || dict.invalidCount > 0 ? undefined : { ids, strings: strs };
+    if (this.field.values) this.checkAllowed(ids, nulls, strs, bad);
     if (dict.invalidCount > 0) {
       for (let r = 0; r < n; r++) {
         if (ids[r] >= 0 && dict.invalidUtf8(ids[r])) {
