@@ -49,6 +49,11 @@ export function compileAggregates(calls: AggregateCall[]): CompiledAggregate[] {
   return calls.map((call) => ({ call, args: call.args.map(compileExpr), filter: call.filter ? compileExpr(call.filter) : undefined }));
 }
 
+/** One aggregate call over groups (ids per row of `input`, `groups` of them): its value per group. */
+export function aggregateGroups(a: CompiledAggregate, input: Batch, ids: Int32Array, groups: number): Vector {
+  return aggregateOne(a, input, ids, groups, new Map());
+}
+
 /** The aggregate's output vector over groups (ids per row of `input`). */
 function aggregateOne(a: CompiledAggregate, input: Batch, ids: Int32Array, groups: number, masks: Map<string, Vector>): Vector {
   const args = a.args.map((f) => f(input));

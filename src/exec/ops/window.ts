@@ -13,7 +13,8 @@
 import { KindlingError } from '../../common/errors.js';
 import { BIGINT, DOUBLE } from '../../types/datatype.js';
 import { isSafe, valueAt, vectorOf, type Interval, type Scalar, type Vector, type Batch } from '../../types/vector.js';
-import { key as exprKey, type FrameBound, type WindowCall } from '../../plan/logical/expr.js';
+import { key as exprKey, type AggregateCall, type FrameBound, type WindowCall } from '../../plan/logical/expr.js';
+import { aggregateGroups } from './aggregate.js';
 import { compileExpr, type Compiled } from '../expr/compile.js';
 import { comparator, isTrue } from '../expr/logic.js';
 import { groupRows } from './group-keys.js';
@@ -62,15 +63,29 @@ interface Shared {
   orders: Map<string, { parts: number[][]; cmp: Comparator }>;
 }
 
+/** Each row's partition. */
+function groupsOf(w: CompiledWindow, b: Batch, cache: Shared): { ids: Int32Array; count: number } {
+  const byKeys = exprKey(w.call.partitionBy);
+  let g = cache.groups.get(byKeys);
+  if (!g) cache.groups.set(byKeys, (g = groupRows(w.partitionBy.map((f) => f(b)), b.length)));
+  return g;
+}
+
+const AGGREGATES = new Set<WindowCall['fn']>(['count_star', 'count', 'sum', 'avg', 'min', 'max', 'any_value', 'stddev_samp', 'stddev_pop', 'var_samp', 'var_pop']);
+
+/** Is every row's frame its whole partition (no order: every row is a peer of every other)? */
+function wholePartition(c: WindowCall): boolean {
+  if (c.frame.start.kind === 'unboundedPreceding' && c.frame.end.kind === 'unboundedFollowing') return true;
+  return c.orderBy.length === 0 && c.frame.mode === 'range';
+}
+
 /** The rows of each partition, in window order, and the order's comparator. */
 function partitions(w: CompiledWindow, b: Batch, cache: Shared): { parts: number[][]; cmp: Comparator } {
   const byKeys = exprKey(w.call.partitionBy);
   const byOrder = `${byKeys}|${exprKey(w.call.orderBy)}`;
   const known = cache.orders.get(byOrder);
   if (known) return known;
-  let g = cache.groups.get(byKeys);
-  if (!g) cache.groups.set(byKeys, (g = groupRows(w.partitionBy.map((f) => f(b)), b.length)));
-  const { ids, count } = g;
+  const { ids, count } = groupsOf(w, b, cache);
   const parts: number[][] = Array.from({ length: b.length === 0 ? 0 : count }, () => []);
   for (let i = 0; i < b.length; i++) parts[ids[i]].push(i);
   let cmp: Comparator = () => 0;
@@ -86,6 +101,12 @@ function partitions(w: CompiledWindow, b: Batch, cache: Shared): { parts: number
 
 function windowColumn(w: CompiledWindow, b: Batch, cache: Shared): Vector {
   const n = b.length;
+  if (AGGREGATES.has(w.call.fn) && wholePartition(w.call)) {
+    // One value per partition: the grouped aggregate, given back to each of its rows.
+    const { ids, count } = groupsOf(w, b, cache);
+    const call = { fn: w.call.fn as AggregateCall['fn'], args: w.call.args, distinct: false, ...(w.call.filter ? { filter: w.call.filter } : {}), type: w.call.type };
+    return take(aggregateGroups({ call, args: w.args, filter: w.filter }, b, ids, count), ids);
+  }
   const { parts, cmp: peerCmp } = partitions(w, b, cache);
   const args = w.args.map((f) => f(b));
   const mask = w.filter?.(b);
