@@ -100,6 +100,7 @@ export const QUERIES = [
   'select * from (select b, g, n, row_number() over (partition by b order by n desc, g nulls last) as rn, sum(n) over (partition by b) as tot from (select b, g, count(*) as n from t group by b, g)) x where rn = 1 order by b nulls first',
   'select g, n, rank() over (partition by n order by g nulls first) as r from (select g, count(*) as n from t group by g) x order by g nulls first',
   'select x, count(*) as n from (select d / 0 as x from t union all select -0.0 from t) y group by x order by x nulls first',
+  'select i, d / 0 > 1 as gt, d / 0 = 1 as eq, 1 > d / 0 as lt, d / 0 <= 0 as le, g = \'a\' as ga, \'b\' < g as gb, dt >= date \'2019-04-14\' as late, m < 100 as cheap from t order by i',
   // distinct calls over one argument (two aggregates in a distributed run): filters, NULLs, no keys, no rows
   'select g, count(distinct b) filter (where i > 2) as nb, count(distinct b) as all_b, sum(distinct b) as sb, avg(distinct b) as ab, min(distinct b) as lo, count(*) as n, sum(m) as sm, avg(d) as ad, max(g) as mg from t group by g order by g nulls first',
   'select count(distinct g) as ng, count(distinct g) filter (where m > 100) as big, count(*) as n, count(d) as nd from t',

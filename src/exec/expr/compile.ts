@@ -16,7 +16,7 @@ import { valueAt, vectorOf, type Batch, type Vector } from '../../types/vector.j
 import type { Expr } from '../../plan/logical/expr.js';
 import { arithmetic, divide, negate } from './arith.js';
 import { cast, castSupported } from './cast.js';
-import { FLIPPED, andOr, compare, compareWithString, comparator, distinctFrom, isNull, isTrue, not, type Comparison } from './logic.js';
+import { FLIPPED, andOr, compare, compareWithNumber, compareWithString, comparator, distinctFrom, isNull, isTrue, not, type Comparison } from './logic.js';
 import { DOUBLE_FUNCTIONS, abs, extreme, map1, nullIf, power, remainder, rounding } from './math.js';
 import { rowwise } from './rowwise.js';
 import { STRING_FUNCTIONS, concat } from './strings.js';
@@ -67,6 +67,12 @@ function compileCall(fn: string, args: Compiled[], e: Expr & { kind: 'call' }): 
     if (rs !== undefined && l.type.id === 'VARCHAR') return (x) => compareWithString(fn as Comparison, a(x), rs);
     const ls = text(l);
     if (ls !== undefined && r.type.id === 'VARCHAR') return (x) => compareWithString(FLIPPED[fn as Comparison], b(x), ls);
+    // A number column against a number literal of its type (the binder cast them alike).
+    const num = (e: Expr) => (e.kind === 'literal' && typeof e.value === 'number' && e.type.id === l.type.id && l.type.id === r.type.id && e.type.id !== 'BOOLEAN' && e.type.id !== 'INTERVAL' ? e.value : undefined);
+    const rn = num(r);
+    if (rn !== undefined && l.kind !== 'literal') return (x) => compareWithNumber(fn as Comparison, a(x), rn, () => b(x));
+    const ln = num(l);
+    if (ln !== undefined && r.kind !== 'literal') return (x) => compareWithNumber(FLIPPED[fn as Comparison], b(x), ln, () => a(x));
     return (x) => compare(fn as Comparison, a(x), b(x));
   }
   const temporal = temporalCall(fn, args, e);

@@ -90,6 +90,23 @@ export function compareWithString(op: Comparison, v: Vector, s: string): Vector 
   return { type: BOOLEAN, length: n, values: out, ...(nulls ? { nulls: Uint8Array.from(nulls.subarray(0, n)) } : {}) };
 }
 
+/** A number column (in a typed array) against one number: no column of the literal; else the general compare. */
+export function compareWithNumber(op: Comparison, v: Vector, x: number, literal: () => Vector): Vector {
+  const vals = v.values;
+  if (!(vals instanceof Float64Array || vals instanceof Int32Array) || x !== x) return compare(op, v, literal());
+  const n = v.length;
+  const test = TEST[op];
+  const out = new Uint8Array(n);
+  const nulls = v.nulls;
+  for (let i = 0; i < n; i++) {
+    const y = vals[i];
+    // NaN equals NaN and sorts above every other double (DuckDB's order).
+    const c = y < x ? -1 : y > x ? 1 : y === x ? 0 : 1;
+    if (test(c) && !(nulls && nulls[i])) out[i] = 1;
+  }
+  return { type: BOOLEAN, length: n, values: out, ...(nulls ? { nulls: Uint8Array.from(nulls.subarray(0, n)) } : {}) };
+}
+
 /** The comparison with its sides swapped (x < 5 is 5 > x). */
 export const FLIPPED: Record<Comparison, Comparison> = { eq: 'eq', ne: 'ne', lt: 'gt', le: 'ge', gt: 'lt', ge: 'le' };
 

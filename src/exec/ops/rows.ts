@@ -7,9 +7,17 @@
 import type { Schema } from '../../types/schema.js';
 import { allocate, isBig, isIntegral, type Batch, type IntervalValues, type StringDict, type Vector, type VectorValues } from '../../types/vector.js';
 
+/** Row indices as an Int32Array (a plain loop: Int32Array.from iterates). */
+function indices(rows: ArrayLike<number>): Int32Array {
+  if (rows instanceof Int32Array) return rows;
+  const out = new Int32Array(rows.length);
+  for (let k = 0; k < rows.length; k++) out[k] = rows[k];
+  return out;
+}
+
 /** Rows idx[0], idx[1], … of v (-1: NULL). */
 export function take(v: Vector, rows: ArrayLike<number>): Vector {
-  const idx = rows instanceof Int32Array ? rows : Int32Array.from(rows);
+  const idx = indices(rows);
   const n = idx.length;
   let nulls: Uint8Array | undefined;
   const src = v.nulls;
@@ -87,7 +95,7 @@ function takeBigints(a: bigint[], idx: Int32Array): bigint[] {
 }
 
 export function takeBatch(b: Batch, rows: ArrayLike<number>): Batch {
-  const idx = rows instanceof Int32Array ? rows : Int32Array.from(rows);
+  const idx = indices(rows);
   return { length: idx.length, columns: b.columns.map((c) => take(c, idx)) };
 }
 
