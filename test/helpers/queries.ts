@@ -98,6 +98,9 @@ export const QUERIES = [
   'select g, sum(i) as s, rank() over (order by sum(i) desc) as r from t group by g order by g',
   // a window over an aggregate by its keys (one exchange), a top-1 per group, NaN and -0 in keys
   'select * from (select b, g, n, row_number() over (partition by b order by n desc, g nulls last) as rn, sum(n) over (partition by b) as tot from (select b, g, count(*) as n from t group by b, g)) x where rn = 1 order by b nulls first',
+  'select * from (select g, i, b, row_number() over (partition by g order by b desc nulls last, i) as rn, sum(i) over (partition by g) as s from t) x where rn <= 2 and 3 >= rn order by g nulls first, rn',
+  'select * from (select g, i, row_number() over (partition by g order by b) as rn from t) x where rn < 1',
+  'select * from (select g, row_number() over (partition by g) as rn, count(*) over (partition by g) as n from t) x where rn = 1 order by g nulls first',
   'select g, n, rank() over (partition by n order by g nulls first) as r from (select g, count(*) as n from t group by g) x order by g nulls first',
   'select x, count(*) as n from (select d / 0 as x from t union all select -0.0 from t) y group by x order by x nulls first',
   'select i, d / 0 > 1 as gt, d / 0 = 1 as eq, 1 > d / 0 as lt, d / 0 <= 0 as le, g = \'a\' as ga, \'b\' < g as gb, dt >= date \'2019-04-14\' as late, m < 100 as cheap from t order by i',

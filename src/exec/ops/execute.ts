@@ -10,7 +10,7 @@
  * references must have been removed by decorrelation; one left is an internal error.
  */
 import { KindlingError } from '../../common/errors.js';
-import type { Expr } from '../../plan/logical/expr.js';
+import { conjuncts, type Expr } from '../../plan/logical/expr.js';
 import type { LogicalPlan, TableSource } from '../../plan/logical/plan.js';
 import type { Batch } from '../../types/vector.js';
 import { compileExpr } from '../expr/compile.js';
@@ -32,6 +32,25 @@ export function filterBatch(b: Batch, predicate: Expr): Batch {
   return takeBatch(b, trueRows(compileExpr(predicate)(b)));
 }
 
+/** Per window call (index): the K of a conjunct `rn <= K` (`<`, `=`, either side) on its row_number column. */
+export function rowNumberLimits(predicate: Expr, width: number, calls: { fn: string }[]): Map<number, number> {
+  const out = new Map<number, number>();
+  const BOUND: Record<string, (v: number) => number> = { le: (v) => v, lt: (v) => v - 1, eq: (v) => v };
+  const FLIP: Record<string, string> = { ge: 'le', gt: 'lt', eq: 'eq' };
+  for (const c of conjuncts(predicate)) {
+    if (c.kind !== 'call' || c.args.length !== 2) continue;
+    let [l, r] = c.args;
+    let fn = c.fn;
+    if (l.kind === 'literal' && FLIP[fn]) { [l, r] = [r, l]; fn = FLIP[fn]; }
+    if (l.kind !== 'column' || r.kind !== 'literal' || typeof r.value !== 'number' || !BOUND[fn]) continue;
+    const j = l.index - width;
+    if (j < 0 || calls[j]?.fn !== 'row_number') continue;
+    const k = Math.floor(BOUND[fn](r.value));
+    if (k >= 0) out.set(j, Math.min(out.get(j) ?? Infinity, k));
+  }
+  return out;
+}
+
 export async function execute(p: LogicalPlan, ctx: ExecContext): Promise<Batch> {
   switch (p.op) {
     case 'scan': {
@@ -44,8 +63,15 @@ export async function execute(p: LogicalPlan, ctx: ExecContext): Promise<Batch> 
       const rows = p.rows.map((r) => ({ length: 1, columns: r.map((e) => compileExpr(e)(one)) }));
       return concatBatches(p.schema, rows);
     }
-    case 'filter':
+    case 'filter': {
+      if (p.input.op === 'window') {
+        // rn <= K over row_number(): only each partition's first K rows need their numbers (a top-K per partition).
+        const w = p.input;
+        const b = await execute(w.input, ctx);
+        return filterBatch(windowOp(compileWindows(w.windows), b, rowNumberLimits(p.predicate, w.input.schema.length, w.windows)), p.predicate);
+      }
       return filterBatch(await execute(p.input, ctx), p.predicate);
+    }
     case 'project': {
       const b = await execute(p.input, ctx);
       return { length: b.length, columns: p.exprs.map((e) => compileExpr(e)(b)) };

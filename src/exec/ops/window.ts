@@ -51,9 +51,42 @@ export function compileWindows(calls: WindowCall[]): CompiledWindow[] {
 }
 
 /** The input's columns, then one column per window call. */
-export function windowOp(calls: CompiledWindow[], input: Batch): Batch {
+/**
+ * `limits`: per call index, a K such that only rows numbered at most K are kept above (a filter
+ * rn <= K on a row_number call): that call numbers each partition's first K rows in order and
+ * gives every other row K + 1, without sorting the partition.
+ */
+export function windowOp(calls: CompiledWindow[], input: Batch, limits: Map<number, number> = new Map()): Batch {
   const cache: Shared = { groups: new Map(), orders: new Map() };
-  return { length: input.length, columns: [...input.columns, ...calls.map((w) => windowColumn(w, input, cache))] };
+  return {
+    length: input.length,
+    columns: [...input.columns, ...calls.map((w, j) => (limits.has(j) && w.call.fn === 'row_number' ? topRowNumbers(w, input, cache, limits.get(j)!) : windowColumn(w, input, cache)))],
+  };
+}
+
+/** Above this K a top-K row_number sorts its partitions instead of keeping the K best rows. */
+const MAX_TOP_K = 64;
+
+/** row_number() numbering only each partition's first k rows (the others: k + 1). */
+function topRowNumbers(w: CompiledWindow, b: Batch, cache: Shared, k: number): Vector {
+  const n = b.length;
+  if (k > MAX_TOP_K) return windowColumn(w, b, cache);
+  const { ids, count } = groupsOf(w, b, cache);
+  const key = w.orderBy.length ? rowComparator(w.orderBy, b) : () => 0;
+  const cmp = (i: number, j: number) => key(i, j) || i - j;
+  const nums = new Float64Array(n).fill(k + 1);
+  // The k best rows of each partition so far, in order (insertion into a short sorted list).
+  const best: number[][] = Array.from({ length: n === 0 ? 0 : count }, () => []);
+  for (let i = 0; i < n; i++) {
+    const top = best[ids[i]];
+    if (top.length === k && (k === 0 || cmp(i, top[k - 1]) > 0)) continue;
+    let at = top.length;
+    while (at > 0 && cmp(i, top[at - 1]) < 0) at--;
+    top.splice(at, 0, i);
+    if (top.length > k) top.pop();
+  }
+  for (const top of best) top.forEach((r, p) => { nums[r] = p + 1; });
+  return { type: BIGINT, length: n, values: nums };
 }
 
 type Comparator = (i: number, j: number) => number;
