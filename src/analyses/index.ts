@@ -1,7 +1,7 @@
 /**
  * The analysis registry: name -> params schema, extra checks, the logical plan the built-in
  * map/reduce runs, and the same analysis as a SQL job over a table `events` (equal output; the
- * SQL engine runs it 2-3x slower today, so `spec.analysis` still runs the plan: npm run bench).
+ * SQL engine runs it 1.2-1.4x slower today, so `spec.analysis` still runs the plan: npm run bench).
  */
 import type { TSchema } from '@sinclair/typebox';
 import type { Analysis } from '../spec/schema.js';
