@@ -17,6 +17,7 @@ import { and, key, sameExpr } from '../logical/expr.js';
 import type { LogicalPlan } from '../logical/plan.js';
 import { resolveAggregate } from '../logical/functions.js';
 import { BIGINT, BOOLEAN } from '../../types/datatype.js';
+import { backToSchema } from './partial-aggregate.js';
 import type { Field } from '../../types/schema.js';
 
 type Aggregate = Extract<LogicalPlan, { op: 'aggregate' }>;
@@ -81,12 +82,5 @@ export function splitDistinct(p: Aggregate): LogicalPlan {
     }
   });
   const outerSchema: Field[] = [...p.schema.slice(0, k), ...outer.map((a, i): Field => ({ name: `outer_${i}`, type: a.type, nullable: true }))];
-  const agg: LogicalPlan = { op: 'aggregate', input: innerPlan, groupBy: p.groupBy.map((_, i) => col(i, innerSchema[i])), aggregates: outer, schema: outerSchema };
-  // Back to p's columns; a count over no rows at all (no keys: one group) is 0, not NULL.
-  const exprs: Expr[] = p.schema.map((f, i) => {
-    const e = col(i, outerSchema[i]);
-    const a = i >= k ? p.aggregates[i - k] : undefined;
-    return a && !a.distinct && (a.fn === 'count' || a.fn === 'count_star') && k === 0 ? { kind: 'call', fn: 'coalesce', args: [e, { kind: 'literal', value: 0, type: BIGINT }], type: BIGINT } : e;
-  });
-  return { op: 'project', input: agg, exprs, schema: p.schema };
+  return backToSchema(p, { op: 'aggregate', input: innerPlan, groupBy: p.groupBy.map((_, i) => col(i, innerSchema[i])), aggregates: outer, schema: outerSchema });
 }

@@ -62,14 +62,18 @@ export function splitAggregate(p: Aggregate): { partial(input: LogicalPlan): Log
         }
       });
       const finalSchema: Field[] = [...keys.map((e, i) => partialSchema[i]), ...finals.map((a, i): Field => ({ name: `final_${i}`, type: a.type, nullable: true }))];
-      const agg: LogicalPlan = { op: 'aggregate', input: leaf, groupBy: keys, aggregates: finals, schema: finalSchema };
-      // Back to p's columns; a count over no rows at all (no keys: one group) is 0, not NULL.
-      const exprs: Expr[] = p.schema.map((f, i) => {
-        const e = col(i, finalSchema[i]);
-        const a = i >= k ? p.aggregates[i - k] : undefined;
-        return a && (a.fn === 'count' || a.fn === 'count_star') && k === 0 ? { kind: 'call', fn: 'coalesce', args: [e, { kind: 'literal', value: 0, type: BIGINT }], type: BIGINT } : e;
-      });
-      return { op: 'project', input: agg, exprs, schema: p.schema };
+      return backToSchema(p, { op: 'aggregate', input: leaf, groupBy: keys, aggregates: finals, schema: finalSchema });
     },
   };
+}
+
+/** A merging aggregate (one column per p's column) back to p's schema; a count over no rows at all (no keys: one group) is 0, not NULL. */
+export function backToSchema(p: Aggregate, merged: Extract<LogicalPlan, { op: 'aggregate' }>): LogicalPlan {
+  const k = p.groupBy.length;
+  const exprs: Expr[] = p.schema.map((f, i) => {
+    const e = col(i, merged.schema[i]);
+    const a = i >= k ? p.aggregates[i - k] : undefined;
+    return a && (a.fn === 'count' || a.fn === 'count_star') && k === 0 ? { kind: 'call', fn: 'coalesce', args: [e, { kind: 'literal', value: 0, type: BIGINT }], type: BIGINT } : e;
+  });
+  return { op: 'project', input: merged, exprs, schema: p.schema };
 }
