@@ -50,9 +50,8 @@ export function compileWindows(calls: WindowCall[]): CompiledWindow[] {
   });
 }
 
-/** The input's columns, then one column per window call. */
 /**
- * `limits`: per call index, a K such that only rows numbered at most K are kept above (a filter
+ * The input's columns, then one column per window call. `limits`: per call index, a K such that only rows numbered at most K are kept above (a filter
  * rn <= K on a row_number call): that call numbers each partition's first K rows in order and
  * gives every other row K + 1, without sorting the partition.
  */
