@@ -10,7 +10,7 @@
  */
 import { KindlingError } from '../common/errors.js';
 import type { DataType } from '../types/datatype.js';
-import type { Batch, IntervalValues, StringDict, Vector, VectorValues } from '../types/vector.js';
+import { stringDict, type Batch, type IntervalValues, type StringDict, type Vector, type VectorValues } from '../types/vector.js';
 
 type Form = 'u8' | 'i32' | 'f64' | 'i64' | 'big' | 'str' | 'dstr' | 'iv';
 
@@ -52,7 +52,9 @@ function arraysOf(v: Vector, form: Form): { form: Form; parts: Uint8Array[]; byt
     case 'big':
     case 'str': {
       const strs = form === 'big' ? (vals as bigint[]).slice(0, n).map(String) : (vals as string[]).slice(0, n);
-      const dict = form !== 'str' ? undefined : v.dict ? compact(v.dict, v.nulls, n) : dictionary(strs);
+      // A dictionary when at most half the rows are distinct (a vector's own: only the strings it uses).
+      const own = form !== 'str' ? undefined : v.dict ? v.dict : n >= 16 ? stringDict(v, n >> 1) : undefined;
+      const dict = own && compact(own, v.nulls, n);
       const distinct = dict ? dict.distinct : strs;
       const ends = new Int32Array(distinct.length);
       let at = 0;
@@ -81,24 +83,6 @@ function compact(d: StringDict, nulls: Uint8Array | undefined, n: number): { dis
   }
   if (distinct.length === 0) distinct.push('');
   return { distinct, ids };
-}
-
-/** The distinct strings and each row's id among them, when at most half the rows are distinct. */
-function dictionary(strs: string[]): { distinct: string[]; ids: Int32Array } | undefined {
-  const n = strs.length;
-  if (n < 16) return undefined;
-  const idOf = new Map<string, number>();
-  const ids = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let id = idOf.get(strs[i]);
-    if (id === undefined) {
-      if (idOf.size >= n >> 1) return undefined;
-      id = idOf.size;
-      idOf.set(strs[i], id);
-    }
-    ids[i] = id;
-  }
-  return { distinct: [...idOf.keys()], ids };
 }
 
 export function encodeBatch(b: Batch): Uint8Array {

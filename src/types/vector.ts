@@ -53,6 +53,26 @@ export interface StringDict {
   strings: string[];
 }
 
+/** A VARCHAR vector's dictionary: its own, else one built (NULL rows: id 0); undefined past maxDistinct strings. */
+export function stringDict(v: Vector, maxDistinct = Infinity): StringDict | undefined {
+  if (v.dict) return v.dict;
+  const strs = v.values as string[];
+  const nulls = v.nulls;
+  const idOf = new Map<string, number>();
+  const ids = new Int32Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    if (nulls && nulls[i]) continue;
+    let id = idOf.get(strs[i]);
+    if (id === undefined) {
+      if (idOf.size >= maxDistinct) return undefined;
+      id = idOf.size;
+      idOf.set(strs[i], id);
+    }
+    ids[i] = id;
+  }
+  return { ids, strings: [...idOf.keys()] };
+}
+
 /** A single value, as literals, aggregates' states and tests see it. */
 export interface Interval {
   months: number;

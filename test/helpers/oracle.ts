@@ -71,6 +71,12 @@ export async function rows(c: DuckDBConnection, sql: string): Promise<Record<str
   return (await c.runAndReadAll(sql)).getRowObjects() as Record<string, unknown>[];
 }
 
+/** Rows in one Parquet glob and not the other (both ways, as multisets): 0 when they hold the same rows. */
+export async function differingRows(c: DuckDBConnection, a: string, b: string): Promise<number> {
+  const r = await rows(c, `select count(*)::INTEGER as n from ((select * from read_parquet('${a}') except all select * from read_parquet('${b}')) union all (select * from read_parquet('${b}') except all select * from read_parquet('${a}')))`);
+  return Number(r[0].n);
+}
+
 export interface Comparison {
   expected: number;
   actual: number;

@@ -10,6 +10,11 @@ import { mergeNulls } from './values.js';
 
 export type Comparison = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 
+/** -1, 0, 1 for two numbers; NaN equals NaN and sorts above every other double, as in DuckDB. */
+export function compareNumbers(u: number, v: number): number {
+  return u < v ? -1 : u > v ? 1 : u === v ? 0 : u !== u ? (v !== v ? 0 : 1) : -1;
+}
+
 /** -1, 0, 1: a[i] against b[j], for any type's values. */
 export function comparator(a: Vector, b: Vector): (i: number, j: number) => number {
   if (a.type.id === 'INTERVAL') {
@@ -26,11 +31,10 @@ export function comparator(a: Vector, b: Vector): (i: number, j: number) => numb
   }
   // Strings compare by code point, as DuckDB's binary collation does (not UTF-16 code units).
   if (a.type.id === 'VARCHAR') return (i, j) => codePointCompare(x[i] as string, y[j] as string);
-  // NaN equals NaN and sorts above every other double, as in DuckDB.
   if (a.type.id === 'DOUBLE') {
     const p = x as Float64Array;
     const q = y as Float64Array;
-    return (i, j) => { const u = p[i]; const v = q[j]; return u < v ? -1 : u > v ? 1 : u === v ? 0 : u !== u ? (v !== v ? 0 : 1) : -1; };
+    return (i, j) => compareNumbers(p[i], q[j]);
   }
   return (i, j) => (x[i] < y[j] ? -1 : x[i] > y[j] ? 1 : 0);
 }
@@ -98,12 +102,7 @@ export function compareWithNumber(op: Comparison, v: Vector, x: number, literal:
   const test = TEST[op];
   const out = new Uint8Array(n);
   const nulls = v.nulls;
-  for (let i = 0; i < n; i++) {
-    const y = vals[i];
-    // NaN equals NaN and sorts above every other double (DuckDB's order).
-    const c = y < x ? -1 : y > x ? 1 : y === x ? 0 : 1;
-    if (test(c) && !(nulls && nulls[i])) out[i] = 1;
-  }
+  for (let i = 0; i < n; i++) if (test(compareNumbers(vals[i], x)) && !(nulls && nulls[i])) out[i] = 1;
   return { type: BOOLEAN, length: n, values: out, ...(nulls ? { nulls: Uint8Array.from(nulls.subarray(0, n)) } : {}) };
 }
 

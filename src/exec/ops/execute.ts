@@ -14,6 +14,7 @@ import { conjuncts, type Expr } from '../../plan/logical/expr.js';
 import type { LogicalPlan, TableSource } from '../../plan/logical/plan.js';
 import type { Batch } from '../../types/vector.js';
 import { compileExpr } from '../expr/compile.js';
+import { FLIPPED, type Comparison } from '../expr/logic.js';
 import { compileAggregates, hashAggregate } from './aggregate.js';
 import { hashJoin, planJoin } from './join.js';
 import { concatBatches, sliceBatch, takeBatch, trueRows } from './rows.js';
@@ -36,12 +37,11 @@ export function filterBatch(b: Batch, predicate: Expr): Batch {
 export function rowNumberLimits(predicate: Expr, width: number, calls: { fn: string }[]): Map<number, number> {
   const out = new Map<number, number>();
   const BOUND: Record<string, (v: number) => number> = { le: (v) => v, lt: (v) => v - 1, eq: (v) => v };
-  const FLIP: Record<string, string> = { ge: 'le', gt: 'lt', eq: 'eq' };
   for (const c of conjuncts(predicate)) {
     if (c.kind !== 'call' || c.args.length !== 2) continue;
     let [l, r] = c.args;
     let fn = c.fn;
-    if (l.kind === 'literal' && FLIP[fn]) { [l, r] = [r, l]; fn = FLIP[fn]; }
+    if (l.kind === 'literal' && fn in FLIPPED) { [l, r] = [r, l]; fn = FLIPPED[fn as Comparison]; }
     if (l.kind !== 'column' || r.kind !== 'literal' || typeof r.value !== 'number' || !BOUND[fn]) continue;
     const j = l.index - width;
     if (j < 0 || calls[j]?.fn !== 'row_number') continue;
@@ -49,6 +49,10 @@ export function rowNumberLimits(predicate: Expr, width: number, calls: { fn: str
     if (k >= 0) out.set(j, Math.min(out.get(j) ?? Infinity, k));
   }
   return out;
+}
+
+async function runWindow(p: Extract<LogicalPlan, { op: 'window' }>, ctx: ExecContext, limits?: Map<number, number>): Promise<Batch> {
+  return windowOp(compileWindows(p.windows), await execute(p.input, ctx), limits);
 }
 
 export async function execute(p: LogicalPlan, ctx: ExecContext): Promise<Batch> {
@@ -67,8 +71,7 @@ export async function execute(p: LogicalPlan, ctx: ExecContext): Promise<Batch> 
       if (p.input.op === 'window') {
         // rn <= K over row_number(): only each partition's first K rows need their numbers (a top-K per partition).
         const w = p.input;
-        const b = await execute(w.input, ctx);
-        return filterBatch(windowOp(compileWindows(w.windows), b, rowNumberLimits(p.predicate, w.input.schema.length, w.windows)), p.predicate);
+        return filterBatch(await runWindow(w, ctx, rowNumberLimits(p.predicate, w.input.schema.length, w.windows)), p.predicate);
       }
       return filterBatch(await execute(p.input, ctx), p.predicate);
     }
@@ -85,7 +88,7 @@ export async function execute(p: LogicalPlan, ctx: ExecContext): Promise<Batch> 
       return hashJoin(planJoin(p.kind, p.condition, p.left.schema.length, p.nullAware === true, p.schema), l, r);
     }
     case 'window':
-      return windowOp(compileWindows(p.windows), await execute(p.input, ctx));
+      return runWindow(p, ctx);
     case 'sort': {
       const b = await execute(p.input, ctx);
       return sortBatch(p.keys.map((k) => ({ expr: compileExpr(k.expr), desc: k.desc, nullsFirst: k.nullsFirst })), b);

@@ -7,12 +7,12 @@
  *   column                       words
  *   numbers in a typed array     the value (DOUBLE with NULLs: a second word, the null flag)
  *   BIGINT etc. as BigInt64Array its two 32-bit halves
- *   VARCHAR                      its dictionary ids, else as bigint[]:
+ *   VARCHAR                      its dictionary ids (types/vector.ts stringDict)
  *   bigint[]                     an id per distinct value, interned in a Map
  *   INTERVAL                     months, days, micros
  * A NULL is NaN in the first word wherever a value cannot be NaN.
  */
-import { isBig, type IntervalValues, type Vector } from '../../types/vector.js';
+import { isBig, stringDict, type IntervalValues, type Vector } from '../../types/vector.js';
 import { GroupTable } from './group-table.js';
 import { take } from './rows.js';
 
@@ -44,13 +44,13 @@ function columnWords(v: Vector, n: number): Float64Array[] {
     const iv = vals as IntervalValues;
     return [withNulls(Float64Array.from(iv.months.subarray(0, n)), nulls, n), Float64Array.from(iv.days.subarray(0, n)), iv.micros];
   }
-  if (v.dict) {
-    const ids = v.dict.ids;
+  if (v.type.id === 'VARCHAR') {
+    const ids = stringDict(v)!.ids;
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) out[i] = nulls && nulls[i] ? NaN : ids[i];
     return [out];
   }
-  if (v.type.id === 'VARCHAR' || (Array.isArray(vals) && isBig(vals))) return [interned(vals as ArrayLike<unknown>, nulls, n)];
+  if (Array.isArray(vals) && isBig(vals)) return [interned(vals, nulls, n)];
   if (vals instanceof BigInt64Array) {
     const halves = new Int32Array(vals.buffer, vals.byteOffset, n * 2);
     const lo = new Float64Array(n);

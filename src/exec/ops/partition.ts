@@ -24,9 +24,11 @@ export function hashPartitions(keys: Vector[], rows: number, n: number): Int32Ar
     return h;
   };
   const hashes = keys.map((v): ((i: number) => number) => {
-    const at = columnKey(v);
     const d = v.dict;
-    if (!d) return (i) => hash(at(i));
+    if (!d) {
+      const at = columnKey(v);
+      return (i) => hash(at(i));
+    }
     // A dictionary column: each string hashed once, by its id; NULL as columnKey has it.
     const byId = new Float64Array(d.strings.length).fill(-1);
     const nulls = v.nulls;

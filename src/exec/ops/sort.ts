@@ -8,7 +8,7 @@
  * or the number itself; negated when descending, and -/+Infinity for NULLs first/last. The sort
  * then compares doubles, never strings.
  */
-import type { Batch, Vector } from '../../types/vector.js';
+import { stringDict, type Batch, type Vector } from '../../types/vector.js';
 import { codePointCompare, comparator } from '../expr/logic.js';
 import type { Compiled } from '../expr/compile.js';
 import { takeBatch } from './rows.js';
@@ -44,23 +44,7 @@ function sortWords(v: Vector, k: { desc: boolean; nullsFirst: boolean }): Float6
   const nulls = v.nulls;
   const vals = v.values;
   if (v.type.id === 'VARCHAR') {
-    const strs = vals as string[];
-    let ids: Int32Array;
-    let distinct: string[];
-    if (v.dict) {
-      ids = v.dict.ids;
-      distinct = v.dict.strings;
-    } else {
-      const idOf = new Map<string, number>();
-      ids = new Int32Array(n);
-      for (let i = 0; i < n; i++) {
-        if (nulls && nulls[i]) continue;
-        let id = idOf.get(strs[i]);
-        if (id === undefined) { id = idOf.size; idOf.set(strs[i], id); }
-        ids[i] = id;
-      }
-      distinct = [...idOf.keys()];
-    }
+    const { ids, strings: distinct } = stringDict(v)!;
     // Rank only the ids in use (a scan's dictionary may hold many more).
     const rank = new Float64Array(distinct.length).fill(-1);
     const used: number[] = [];

@@ -17,7 +17,7 @@ import { and, key, sameExpr } from '../logical/expr.js';
 import type { LogicalPlan } from '../logical/plan.js';
 import { resolveAggregate } from '../logical/functions.js';
 import { BIGINT, BOOLEAN } from '../../types/datatype.js';
-import { backToSchema } from './partial-aggregate.js';
+import { backToSchema, fieldCol } from './partial-aggregate.js';
 import type { Field } from '../../types/schema.js';
 
 type Aggregate = Extract<LogicalPlan, { op: 'aggregate' }>;
@@ -25,7 +25,7 @@ type Aggregate = Extract<LogicalPlan, { op: 'aggregate' }>;
 const DISTINCT_FNS = new Set<AggregateCall['fn']>(['count', 'sum', 'avg', 'min', 'max']);
 const MERGEABLE = new Set<AggregateCall['fn']>(['count', 'count_star', 'sum', 'min', 'max', 'avg', 'any_value']);
 
-const col = (index: number, f: Field): Expr => ({ kind: 'column', index, name: f.name, type: f.type });
+const col = fieldCol;
 
 /** Whether splitDistinct applies: distinct calls over one argument, every other call mergeable. */
 export function canSplitDistinct(p: Aggregate): boolean {

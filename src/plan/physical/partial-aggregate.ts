@@ -26,7 +26,9 @@ export function canSplit(p: Aggregate): boolean {
   return !p.groupingSets && p.aggregates.every((a) => !a.distinct && SPLITTABLE.has(a.fn));
 }
 
-const col = (index: number, f: Field): Expr => ({ kind: 'column', index, name: f.name, type: f.type });
+/** A reference to column `index`, a field of the schema it reads. */
+export const fieldCol = (index: number, f: Field): Expr => ({ kind: 'column', index, name: f.name, type: f.type });
+const col = fieldCol;
 
 /** The partial aggregate over `input`, and the final one (with the projection back to p's schema) over the exchange leaf. */
 export function splitAggregate(p: Aggregate): { partial(input: LogicalPlan): LogicalPlan; final(leaf: LogicalPlan): LogicalPlan; keys: Expr[] } {

@@ -38,7 +38,7 @@ import { equiKeys, mapColumns, sameExpr } from '../logical/expr.js';
 import type { LogicalPlan } from '../logical/plan.js';
 import { expr as explainExpr } from '../logical/explain.js';
 import type { Schema } from '../../types/schema.js';
-import { canSplit, splitAggregate } from './partial-aggregate.js';
+import { canSplit, fieldCol, splitAggregate } from './partial-aggregate.js';
 import { canSplitDistinct, splitDistinct } from './distinct-aggregate.js';
 
 /** How a stage's output reaches the stage that reads it. */
@@ -159,7 +159,7 @@ export function stageDag(plan: LogicalPlan, o: StageOptions, firstId = 0): Stage
     if (!part) return undefined;
     const out = part.map((e) => {
       const i = e.kind === 'column' ? p.exprs.findIndex((x) => x.kind === 'column' && x.index === e.index) : -1;
-      return i < 0 ? undefined : ({ kind: 'column', index: i, name: p.schema[i].name, type: p.schema[i].type } as Expr);
+      return i < 0 ? undefined : fieldCol(i, p.schema[i]);
     });
     return out.every((e) => e !== undefined) ? (out as Expr[]) : undefined;
   };
@@ -194,9 +194,9 @@ export function stageDag(plan: LogicalPlan, o: StageOptions, firstId = 0): Stage
         const groups = p.groupBy.length ? Math.max(1, x.rows / 10) : 1;
         if (columnKeys && x.part && subsetOf(x.part, p.groupBy)) {
           // The input is partitioned by some of the group keys already: every group is in one task.
-          const part = x.part.map((e): Expr => {
+          const part = x.part.map((e) => {
             const i = p.groupBy.findIndex((g) => sameExpr(g, e));
-            return { kind: 'column', index: i, name: p.schema[i].name, type: p.schema[i].type };
+            return fieldCol(i, p.schema[i]);
           });
           grow(x, { ...p, input: x.stage.plan }, 'aggregate');
           x.part = part;
@@ -205,7 +205,7 @@ export function stageDag(plan: LogicalPlan, o: StageOptions, firstId = 0): Stage
         // Exchanged on the group keys the consumer wants (a subset of them), else on all.
         const wanted = !p.groupingSets && want?.length && want.every((w) => w.kind === 'column' && w.index < p.groupBy.length)
           ? want.map((w) => (w as Extract<Expr, { kind: 'column' }>).index) : undefined;
-        const outKeys = (wanted ?? p.groupBy.map((_, i) => i)).map((i): Expr => ({ kind: 'column', index: i, name: p.schema[i].name, type: p.schema[i].type }));
+        const outKeys = (wanted ?? p.groupBy.map((_, i) => i)).map((i) => fieldCol(i, p.schema[i]));
         if (canSplit(p)) {
           const split = splitAggregate(p);
           grow(x, split.partial(x.stage.plan), 'partial aggregate');
