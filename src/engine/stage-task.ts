@@ -41,24 +41,30 @@ export async function runStageTask(task: StageTask, source?: SourceScan): Promis
   let inputRows = 0;
   let rejectedRows = 0;
   const rejects: string[] = [];
+  const bad = task.badRecords === 'fail' ? 'fail' as const : {
+    onBadRecord: 'skip' as const,
+    onBad: (r: BadRecordReport) => {
+      rejectedRows++;
+      if (task.rejectsUri) rejects.push(rejectLine(r));
+    },
+  };
+  async function* batches(table: TableSource, columns: number[]): AsyncGenerator<Batch> {
+    if (table.exchange !== undefined) { yield* exchangeBatches(task, table, columns); return; }
+    if (source) { yield await source(table, columns, task); return; }
+    if (!task.split) return;
+    for await (const b of scanSplit(storeFor(table.uri), table, task.split, columns, { bad })) {
+      inputRows += b.length;
+      yield b;
+    }
+  }
   const batch = await execute(task.plan, {
+    batches,
     scan: async (table, columns) => {
-      if (table.exchange !== undefined) return readExchange(task, table, columns);
-      if (source) return source(table, columns, task);
       const schema = columns.map((c) => table.schema[c]);
-      if (!task.split) return emptyBatch(schema);
       const parts: Batch[] = [];
-      const bad = task.badRecords === 'fail' ? 'fail' : {
-        onBadRecord: 'skip' as const,
-        onBad: (r: BadRecordReport) => {
-          rejectedRows++;
-          if (task.rejectsUri) rejects.push(rejectLine(r));
-        },
-      };
-      for await (const b of scanSplit(storeFor(table.uri), table, task.split, columns, { bad })) parts.push(b);
-      const rows = parts.reduce((s, b) => s + b.length, 0);
-      inputRows += rows;
-      return columns.length === 0 ? { length: rows, columns: [] } : concatBatches(schema, parts);
+      for await (const b of batches(table, columns)) parts.push(b);
+      if (parts.length === 1) return parts[0];
+      return columns.length === 0 ? { length: parts.reduce((s, b) => s + b.length, 0), columns: [] } : concatBatches(schema, parts);
     },
   });
   const out = await writeOutput(task, batch);
@@ -77,13 +83,14 @@ function rejectLine(r: BadRecordReport): string {
   return JSON.stringify({ file: r.file, offset: r.offset, line: r.line ?? null, ...(r.field ? { field: r.field } : {}), reason: r.reason, ...record }) + '\n';
 }
 
-/** An exchange leaf's rows for this task. */
-async function readExchange(task: StageTask, table: TableSource, columns: number[]): Promise<Batch> {
+/** An exchange leaf's rows for this task: each upstream part as a batch (a range exchange's as one). */
+async function* exchangeBatches(task: StageTask, table: TableSource, columns: number[]): AsyncGenerator<Batch> {
   const input = task.inputs.find((i) => i.stage === table.exchange);
   if (!input) throw new KindlingError('INTERNAL', `task ${task.stage}/${task.partition} has no input from stage ${table.exchange}`);
   const types = table.schema.map((f) => f.type);
-  const b = input.kind === 'range' ? await readRange(input, task.partition, table.schema) : concatBatches(table.schema, await fetchParts(input.stage, input.parts, types));
-  return columns.length === table.schema.length && columns.every((c, i) => c === i) ? b : { length: b.length, columns: columns.map((c) => b.columns[c]) };
+  const parts = input.kind === 'range' ? [await readRange(input, task.partition, table.schema)] : await fetchParts(input.stage, input.parts, types);
+  const all = columns.length === table.schema.length && columns.every((c, i) => c === i);
+  for (const b of parts) yield all ? b : { length: b.length, columns: columns.map((c) => b.columns[c]) };
 }
 
 /** Reads and decodes byte ranges of upstream outputs; outputs that are gone are named together (their tasks run again). */

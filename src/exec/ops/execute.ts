@@ -15,7 +15,7 @@ import type { LogicalPlan, TableSource } from '../../plan/logical/plan.js';
 import type { Batch } from '../../types/vector.js';
 import { compileExpr } from '../expr/compile.js';
 import { FLIPPED, type Comparison } from '../expr/logic.js';
-import { compileAggregates, hashAggregate } from './aggregate.js';
+import { aggregateBatches, compileAggregates } from './aggregate.js';
 import { hashJoin, planJoin } from './join.js';
 import { concatBatches, sliceBatch, takeBatch, trueRows } from './rows.js';
 import { distinctRows, setOperation } from './setops.js';
@@ -25,6 +25,8 @@ import { compileWindows, windowOp } from './window.js';
 export interface ExecContext {
   /** The table's columns (indices into its schema), in that order, all rows. */
   scan(table: TableSource, columns: number[]): Promise<Batch>;
+  /** The same rows batch by batch (absent: the one batch of `scan`). */
+  batches?(table: TableSource, columns: number[]): AsyncIterable<Batch>;
 }
 
 const conjunction = (es: Expr[]): Expr | undefined => (es.length === 0 ? undefined : es.reduce((a, b) => ({ kind: 'call', fn: 'and', args: [a, b], type: a.type })));
@@ -55,6 +57,34 @@ async function runWindow(p: Extract<LogicalPlan, { op: 'window' }>, ctx: ExecCon
   return windowOp(compileWindows(p.windows), await execute(p.input, ctx), limits);
 }
 
+/**
+ * The plan's rows batch by batch: scans, filters and projections stream (an aggregate over them
+ * folds each batch as it comes); any other operator is one materialized batch.
+ */
+export async function* batches(p: LogicalPlan, ctx: ExecContext): AsyncGenerator<Batch> {
+  switch (p.op) {
+    case 'scan': {
+      if (!ctx.batches) break;
+      const f = conjunction(p.filters);
+      const pred = f ? compileExpr(f) : undefined;
+      for await (const b of ctx.batches(p.table, p.columns)) yield pred ? takeBatch(b, trueRows(pred(b))) : b;
+      return;
+    }
+    case 'filter': {
+      if (p.input.op === 'window') break;
+      const pred = compileExpr(p.predicate);
+      for await (const b of batches(p.input, ctx)) yield takeBatch(b, trueRows(pred(b)));
+      return;
+    }
+    case 'project': {
+      const exprs = p.exprs.map(compileExpr);
+      for await (const b of batches(p.input, ctx)) yield { length: b.length, columns: exprs.map((e) => e(b)) };
+      return;
+    }
+  }
+  yield await execute(p, ctx);
+}
+
 export async function execute(p: LogicalPlan, ctx: ExecContext): Promise<Batch> {
   switch (p.op) {
     case 'scan': {
@@ -79,10 +109,8 @@ export async function execute(p: LogicalPlan, ctx: ExecContext): Promise<Batch> 
       const b = await execute(p.input, ctx);
       return { length: b.length, columns: p.exprs.map((e) => compileExpr(e)(b)) };
     }
-    case 'aggregate': {
-      const b = await execute(p.input, ctx);
-      return hashAggregate({ groupBy: p.groupBy.map(compileExpr), aggregates: compileAggregates(p.aggregates), groupingSets: p.groupingSets, schema: p.schema }, b);
-    }
+    case 'aggregate':
+      return aggregateBatches({ groupBy: p.groupBy.map(compileExpr), aggregates: compileAggregates(p.aggregates), groupingSets: p.groupingSets, schema: p.schema }, batches(p.input, ctx));
     case 'join': {
       const [l, r] = await Promise.all([execute(p.left, ctx), execute(p.right, ctx)]);
       return hashJoin(planJoin(p.kind, p.condition, p.left.schema.length, p.nullAware === true, p.schema), l, r);

@@ -2,30 +2,57 @@
  * Typed group keys: the key columns of a grouping (group by, window partitions, distinct) as
  * "key words", Float64Arrays that an open-addressing GroupTable hashes and compares without an
  * object or a string per row. Equal SQL keys (NULL with NULL, -0 with 0, NaN with NaN) give
- * equal words within one call; the words are not stable across calls (strings become ids).
+ * equal words.
  *
  *   column                       words
- *   numbers in a typed array     the value (DOUBLE with NULLs: a second word, the null flag)
- *   BIGINT etc. as BigInt64Array its two 32-bit halves
- *   VARCHAR                      its dictionary ids (types/vector.ts stringDict)
- *   bigint[]                     an id per distinct value, interned in a Map
+ *   DOUBLE                       the value (with NULLs: a second word, the null flag)
+ *   BIGINT, DECIMAL, TIMESTAMP   [value, 0] while safe, else its two 32-bit halves; equal from either form
+ *   DECIMAL over 18 digits       an id per distinct value, interned in a Map
+ *   VARCHAR                      an id per distinct string (from its dictionary's ids)
  *   INTERVAL                     months, days, micros
+ *   BOOLEAN, INTEGER, DATE       the value
  * A NULL is NaN in the first word wherever a value cannot be NaN.
+ *
+ * Within one call the words are consistent. A streaming grouping (an aggregate folding batch
+ * after batch into one GroupTable) passes a `KeyIds` per column, which keeps string and big
+ * decimal ids stable across batches: each batch's dictionary is mapped onto the ids once.
  */
-import { isBig, stringDict, type IntervalValues, type Vector } from '../../types/vector.js';
+import { isIntegral, isSafe, stringDict, type IntervalValues, type Vector } from '../../types/vector.js';
 import { GroupTable } from './group-table.js';
 import { take } from './rows.js';
 
-function interned(values: ArrayLike<unknown>, nulls: Uint8Array | undefined, n: number): Float64Array {
-  const ids = new Map<unknown, number>();
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    if (nulls && nulls[i]) { out[i] = NaN; continue; }
-    const v = values[i];
-    let id = ids.get(v);
-    if (id === undefined) { id = ids.size; ids.set(v, id); }
-    out[i] = id;
+/** Stable ids of one key column's strings or big decimals, across the batches of a streaming grouping. */
+export class KeyIds {
+  private readonly idOf = new Map<string | number | bigint, number>();
+  /** Per dictionary seen (its strings array, which may grow): its ids' stable ids. */
+  private remaps = new WeakMap<string[], Int32Array>();
+
+  id(v: string | number | bigint): number {
+    let id = this.idOf.get(v);
+    if (id === undefined) { id = this.idOf.size; this.idOf.set(v, id); }
+    return id;
   }
+
+  /** Stable ids of a dictionary's strings (extended when it has grown since). */
+  remap(strings: string[]): Int32Array {
+    let r = this.remaps.get(strings);
+    if (r && r.length >= strings.length) return r;
+    const old = r;
+    r = new Int32Array(strings.length);
+    let j = 0;
+    if (old) { r.set(old); j = old.length; }
+    for (; j < strings.length; j++) r[j] = this.id(strings[j]);
+    this.remaps.set(strings, r);
+    return r;
+  }
+}
+
+/** A big decimal's id key: a number when it is safe (so 5 and 5n are one key). */
+const bigKey = (x: number | bigint) => (typeof x === 'number' ? x : isSafe(Number(x)) ? Number(x) : x);
+
+function interned(values: ArrayLike<number | bigint>, nulls: Uint8Array | undefined, n: number, ids: KeyIds): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = nulls && nulls[i] ? NaN : ids.id(bigKey(values[i]));
   return out;
 }
 
@@ -36,42 +63,62 @@ function withNulls(values: Float64Array, nulls: Uint8Array | undefined, n: numbe
   return out;
 }
 
-/** The words of one key column over rows [0, n). */
-function columnWords(v: Vector, n: number): Float64Array[] {
+const TWO32 = 4294967296;
+
+/**
+ * An integral column's words, equal for both forms: a safe value x is [x, 0]; a value past 2^53
+ * is its low and high 32-bit halves (the high one is never 0 there).
+ */
+function integralWords(vals: Float64Array | BigInt64Array, nulls: Uint8Array | undefined, n: number): Float64Array[] {
+  const hi = new Float64Array(n);
+  if (!(vals instanceof BigInt64Array)) return [withNulls(vals, nulls, n), hi];
+  const lo = new Float64Array(n);
+  const h = new Int32Array(vals.buffer, vals.byteOffset, n * 2);
+  for (let i = 0; i < n; i++) {
+    const l = h[2 * i];
+    const u = h[2 * i + 1];
+    const x = u * TWO32 + (l >>> 0);
+    if (isSafe(x)) lo[i] = x;
+    else { lo[i] = l; hi[i] = u; }
+  }
+  return [withNulls(lo, nulls, n), hi];
+}
+
+/** The words of one key column over rows [0, n); `ids` keeps string and big decimal ids stable across calls. */
+function columnWords(v: Vector, n: number, ids?: KeyIds): Float64Array[] {
   const nulls = v.nulls;
   const vals = v.values;
-  if (v.type.id === 'INTERVAL') {
+  const t = v.type;
+  if (t.id === 'INTERVAL') {
     const iv = vals as IntervalValues;
     return [withNulls(Float64Array.from(iv.months.subarray(0, n)), nulls, n), Float64Array.from(iv.days.subarray(0, n)), iv.micros];
   }
-  if (v.type.id === 'VARCHAR') {
-    const ids = stringDict(v)!.ids;
+  if (t.id === 'VARCHAR') {
+    const d = stringDict(v)!;
+    const local = d.ids;
     const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = nulls && nulls[i] ? NaN : ids[i];
+    if (ids) {
+      const stable = ids.remap(d.strings);
+      for (let i = 0; i < n; i++) out[i] = nulls && nulls[i] ? NaN : stable[local[i]];
+    } else for (let i = 0; i < n; i++) out[i] = nulls && nulls[i] ? NaN : local[i];
     return [out];
   }
-  if (Array.isArray(vals) && isBig(vals)) return [interned(vals, nulls, n)];
-  if (vals instanceof BigInt64Array) {
-    const halves = new Int32Array(vals.buffer, vals.byteOffset, n * 2);
-    const lo = new Float64Array(n);
-    const hi = new Float64Array(n);
-    for (let i = 0; i < n; i++) { lo[i] = halves[2 * i]; hi[i] = halves[2 * i + 1]; }
-    return [withNulls(lo, nulls, n), hi];
-  }
-  if (vals instanceof Float64Array) {
-    if (v.type.id !== 'DOUBLE') return [withNulls(vals, nulls, n)];
-    if (!nulls) return [vals];
+  if (t.id === 'DECIMAL' && t.precision > 18) return [interned(vals as ArrayLike<number | bigint>, nulls, n, ids ?? new KeyIds())];
+  if (isIntegral(t)) return integralWords(vals as Float64Array | BigInt64Array, nulls, n);
+  if (t.id === 'DOUBLE') {
+    const f = vals as Float64Array;
+    if (!nulls) return [f];
     const flag = new Float64Array(n);
-    const out = Float64Array.from(vals.subarray(0, n));
+    const out = Float64Array.from(f.subarray(0, n));
     for (let i = 0; i < n; i++) if (nulls[i]) { flag[i] = 1; out[i] = 0; }
     return [out, flag];
   }
-  return [withNulls(Float64Array.from(vals as Int32Array | Uint8Array), nulls, n)];
+  return [withNulls(Float64Array.from((vals as Int32Array | Uint8Array).subarray(0, n)), nulls, n)];
 }
 
 /** The key words of the columns over rows [0, n). */
-export function keyWords(cols: Vector[], n: number): Float64Array[] {
-  return cols.flatMap((c) => columnWords(c, n));
+export function keyWords(cols: Vector[], n: number, ids?: KeyIds[]): Float64Array[] {
+  return cols.flatMap((c, k) => columnWords(c, n, ids?.[k]));
 }
 
 /** Group ids 0..count-1 per row, in order of first appearance, and each group's first row. */
@@ -86,17 +133,28 @@ export function groupRows(keys: Vector[], n: number): { ids: Int32Array; count: 
   return { ids, count: first.length, first };
 }
 
-/** For rows `rows` (in order), 1 where the row is the first with its (group, key) pair. */
-export function firstInGroup(groupIds: Int32Array, keys: Vector[], rows: Int32Array): Uint8Array {
-  const n = rows.length;
-  const cols: Float64Array[] = [new Float64Array(n)];
-  for (const w of keyWords(keys.map((k) => take(k, rows)), n)) cols.push(w);
-  for (let r = 0; r < n; r++) cols[0][r] = groupIds[rows[r]];
-  const table = new GroupTable(cols.length, Math.min(Math.max(n >> 2, 16), 1 << 16));
-  const ids = new Int32Array(n);
-  table.insert(cols, n, ids);
-  const out = new Uint8Array(n);
-  let seen = 0;
-  for (let r = 0; r < n; r++) if (ids[r] === seen) { out[r] = 1; seen++; }
-  return out;
+/** The (group, arguments) pairs seen so far by a distinct aggregate call, across batches. */
+export class DistinctRows {
+  private table?: GroupTable;
+  private readonly ids: KeyIds[];
+  constructor(args: number) {
+    this.ids = Array.from({ length: args }, () => new KeyIds());
+  }
+
+  /** Of rows `rows` (in order; undefined: 0..n-1), those whose (group, arguments) pair is new. */
+  firstRows(groupIds: Int32Array, args: Vector[], rows: Int32Array | undefined, n: number): Int32Array {
+    const all = rows ?? Int32Array.from({ length: n }, (_, i) => i);
+    const m = all.length;
+    const cols: Float64Array[] = [new Float64Array(m)];
+    for (let r = 0; r < m; r++) cols[0][r] = groupIds[all[r]];
+    for (const w of keyWords(args.map((a) => take(a, all)), m, this.ids)) cols.push(w);
+    this.table ??= new GroupTable(cols.length, Math.min(Math.max(m >> 2, 16), 1 << 16));
+    let next = this.table.size;
+    const ids = new Int32Array(m);
+    this.table.insert(cols, m, ids);
+    const out = new Int32Array(this.table.size - next);
+    let k = 0;
+    for (let r = 0; r < m; r++) if (ids[r] === next) { out[k++] = all[r]; next++; }
+    return out;
+  }
 }

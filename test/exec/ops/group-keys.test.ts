@@ -2,7 +2,7 @@
 // a reference built from scalars: every physical form, NULL against NaN and -0, bigints past 2^53.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { firstInGroup, groupRows } from '../../../src/exec/ops/group-keys.js';
+import { DistinctRows, groupRows } from '../../../src/exec/ops/group-keys.js';
 import { sortOrder } from '../../../src/exec/ops/sort.js';
 import { encodeBatch, decodeBatch } from '../../../src/formats/batch-codec.js';
 import { BIGINT, DOUBLE, INTERVAL, VARCHAR, decimal } from '../../../src/types/datatype.js';
@@ -38,12 +38,25 @@ test('groupRows: one group per distinct key tuple, in order of first appearance,
   assert.equal(count, 2, '2^53 and 2^53 + 1 are one double but two BIGINTs');
 });
 
-test('firstInGroup: the first row of each (group, value) pair among the chosen rows (count distinct)', () => {
+test('DistinctRows: the rows whose (group, value) pair is new among the chosen rows, across batches (count distinct)', () => {
   const groups = Int32Array.from([0, 0, 1, 0, 1, 1]);
-  const rows = Int32Array.from([0, 1, 2, 3, 5]);
-  assert.deepEqual(Array.from(firstInGroup(groups, [strings], rows)), [1, 1, 1, 1, 1]);
-  assert.deepEqual(Array.from(firstInGroup(Int32Array.from([0, 0, 0, 0, 0, 0]), [strings], Int32Array.from([0, 1, 2, 5]))), [1, 1, 0, 0]);
-  assert.deepEqual(Array.from(firstInGroup(groups, [bigints], Int32Array.from([0, 2, 3, 4, 5]))), [1, 1, 1, 1, 1]);
+  assert.deepEqual(Array.from(new DistinctRows(1).firstRows(groups, [strings], Int32Array.from([0, 1, 2, 3, 5]), 6)), [0, 1, 2, 3, 5]);
+  const d = new DistinctRows(1);
+  assert.deepEqual(Array.from(d.firstRows(new Int32Array(6), [strings], Int32Array.from([0, 1, 2, 5]), 6)), [0, 1]);
+  // A later batch with its own dictionary: 'a' and 'b' were seen in group 0, '' is new there, 'a' is new in group 1.
+  const later: Vector = { type: VARCHAR, length: 4, values: ['b', '', 'a', 'a'], dict: { ids: Int32Array.from([0, 1, 2, 2]), strings: ['b', '', 'a'] } };
+  assert.deepEqual(Array.from(d.firstRows(Int32Array.from([0, 0, 0, 1]), [later], undefined, 4)), [1, 3]);
+  assert.deepEqual(Array.from(new DistinctRows(1).firstRows(groups, [bigints], Int32Array.from([0, 2, 3, 4, 5]), 6)), [0, 2, 3, 4, 5]);
+  // BIGINT as exact doubles in one batch and as BigInt64Array in the next: equal values are one pair.
+  const e = new DistinctRows(1);
+  const asDoubles: Vector = { type: BIGINT, length: 3, values: Float64Array.from([-1, 5, 2 ** 40]) };
+  const asBig: Vector = { type: BIGINT, length: 4, values: BigInt64Array.from([5n, -1n, 2n ** 40n, big]) };
+  assert.deepEqual(Array.from(e.firstRows(new Int32Array(3), [asDoubles], undefined, 3)), [0, 1, 2]);
+  assert.deepEqual(Array.from(e.firstRows(new Int32Array(4), [asBig], undefined, 4)), [3]);
+  // DECIMAL over 18 digits: a safe value as a number equals it as a bigint.
+  const f = new DistinctRows(1);
+  assert.deepEqual(Array.from(f.firstRows(new Int32Array(2), [{ type: decimal(38, 2), length: 2, values: Float64Array.from([7, 8]) }], undefined, 2)), [0, 1]);
+  assert.deepEqual(Array.from(f.firstRows(new Int32Array(2), [{ type: decimal(38, 2), length: 2, values: [8n, 10n ** 30n] }], undefined, 2)), [1]);
 });
 
 test('sortOrder with key words equals a sort by scalars: strings by code point, NULLs first or last, descending, and the fallbacks', () => {
