@@ -13,16 +13,23 @@ import { runScript } from '../../src/engine/local.js';
 import { duckdbRows } from './tpch.js';
 import { batchRows, diffRows } from './result-compare.js';
 
+/** Rows per batch of a streamed in-memory table. */
+const BATCH_ROWS = 5;
+
 export interface MemoryTable { name: string; ddl: string; rows: Scalar[][] }
 
 /** The tables as kindling sources and an ExecContext that scans them from memory. */
 export function memoryTables(tables: MemoryTable[]): { sources: TableSource[]; ctx: ExecContext } {
   const sources: TableSource[] = tables.map((t) => ({ name: t.name, uri: `memory:${t.name}`, format: 'csv', schema: parseSchemaDdl(t.ddl), splitSize: 1 << 26 }));
   const rows = new Map(tables.map((t) => [t.name, t.rows]));
+  const batch = (t: TableSource, cols: number[], rs: Scalar[][]) => ({ length: rs.length, columns: cols.map((k) => vectorOf(t.schema[k].type, rs.map((r) => r[k]))) });
   const ctx: ExecContext = {
-    scan: async (t, cols) => {
+    scan: async (t, cols) => batch(t, cols, rows.get(t.name)!),
+    // Streaming operators (an aggregate) read the table in batches of BATCH_ROWS rows, each with its own
+    // vectors: a string column's dictionary and an integral column's form (double or bigint) differ between them.
+    batches: async function* (t, cols) {
       const rs = rows.get(t.name)!;
-      return { length: rs.length, columns: cols.map((k) => vectorOf(t.schema[k].type, rs.map((r) => r[k]))) };
+      for (let at = 0; at < rs.length; at += BATCH_ROWS) yield batch(t, cols, rs.slice(at, at + BATCH_ROWS));
     },
   };
   return { sources, ctx };

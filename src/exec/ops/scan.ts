@@ -171,6 +171,9 @@ export async function readTable(store: ObjectStore, table: TableSource, columns:
 }
 
 /** A scan for the in-process executor (exec/ops/execute.ts ExecContext): each table from its uri's store. */
-export function storageScan(opts: ScanOptions = {}): { scan(table: TableSource, columns: number[]): Promise<Batch> } {
-  return { scan: (table, columns) => readTable(storeFor(table.uri), table, columns, opts) };
+export function storageScan(opts: ScanOptions = {}): { scan(table: TableSource, columns: number[]): Promise<Batch>; batches(table: TableSource, columns: number[]): AsyncIterable<Batch> } {
+  return {
+    scan: (table, columns) => readTable(storeFor(table.uri), table, columns, opts),
+    batches: (table, columns) => scanTable(storeFor(table.uri), table, columns, opts),
+  };
 }

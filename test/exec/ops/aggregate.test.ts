@@ -1,0 +1,88 @@
+// The streaming hash aggregate: folding a table batch by batch gives the result of one batch,
+// whatever the cut, for every kind of call (exact sums past 2^53, min/max of strings and bigints
+// through their compaction, count distinct, stddev, grouping sets), and an empty input gives
+// the empty-input rows of SQL.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HashAggregation, hashAggregate, type AggregateSpec } from '../../../src/exec/ops/aggregate.js';
+import { BIGINT, DOUBLE, VARCHAR, decimal } from '../../../src/types/datatype.js';
+import { scalars, vectorOf, type Batch, type Scalar } from '../../../src/types/vector.js';
+import type { AggregateCall, Expr } from '../../../src/plan/logical/expr.js';
+import type { Schema } from '../../../src/types/schema.js';
+import { compileExpr } from '../../../src/exec/expr/compile.js';
+
+const col = (index: number, type: Expr['type']): Expr => ({ kind: 'column', index, name: `c${index}`, type });
+const input: Schema = [
+  { name: 'k', type: VARCHAR, nullable: true },
+  { name: 'b', type: BIGINT, nullable: true },
+  { name: 'x', type: decimal(18, 2), nullable: true },
+  { name: 'd', type: DOUBLE, nullable: true },
+];
+
+function rows(n: number, seed: number): Scalar[][] {
+  let s = seed;
+  const r = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  return Array.from({ length: n }, (_, i) => [
+    r() < 0.05 ? null : ['a', 'b', 'é', '', 'zz'][Math.floor(r() * 5)],
+    r() < 0.05 ? null : r() < 0.3 ? 2n ** 60n + BigInt(Math.floor(r() * 3)) : Math.floor(r() * 7) - 3,
+    r() < 0.05 ? null : i % 97 === 0 ? 4_000_000_000_000_000 : Math.floor(r() * 10000),
+    r() < 0.05 ? null : r() * 100,
+  ]);
+}
+
+function batch(rs: Scalar[][]): Batch {
+  return { length: rs.length, columns: input.map((f, k) => vectorOf(f.type, rs.map((r) => r[k]))) };
+}
+
+function spec(groupingSets?: number[][]): AggregateSpec {
+  const call = (fn: AggregateCall['fn'], arg: number | undefined, type: Expr['type'], extra: Partial<AggregateCall> = {}): AggregateCall =>
+    ({ fn, args: arg === undefined ? [] : [col(arg, input[arg].type)], distinct: false, type, ...extra }) as AggregateCall;
+  const calls: AggregateCall[] = [
+    call('count_star', undefined, BIGINT),
+    call('sum', 2, decimal(38, 2)),
+    call('avg', 2, DOUBLE),
+    call('min', 0, VARCHAR),
+    call('max', 1, BIGINT),
+    call('min', 3, DOUBLE),
+    call('count', 0, BIGINT, { distinct: true }),
+    call('stddev_samp', 3, DOUBLE),
+    call('sum', 3, DOUBLE, { filter: { kind: 'call', fn: 'gt', args: [col(3, DOUBLE), { kind: 'literal', value: 50, type: DOUBLE }], type: { id: 'BOOLEAN' } } as Expr }),
+  ];
+  const keys = [col(0, VARCHAR), col(1, BIGINT)];
+  const schema: Schema = [
+    { name: 'k', type: VARCHAR, nullable: true }, { name: 'b', type: BIGINT, nullable: true },
+    ...(groupingSets ? [{ name: 'grouping_id', type: BIGINT, nullable: false }] : []),
+    ...calls.map((c, j) => ({ name: `a${j}`, type: c.type, nullable: true })),
+  ];
+  return {
+    groupBy: keys.map(compileExpr),
+    aggregates: calls.map((c) => ({ call: c, args: c.args.map(compileExpr), filter: c.filter ? compileExpr(c.filter) : undefined })),
+    groupingSets,
+    schema,
+  };
+}
+
+const table = (b: Batch) => b.columns.map(scalars);
+
+for (const sets of [undefined, [[0, 1], [0], []]]) {
+  test(`streamed in batches of any size equals one batch${sets ? ' (grouping sets)' : ''}`, () => {
+    const rs = rows(150_000, 7); // past min/max's compaction threshold
+    const whole = table(hashAggregate(spec(sets), batch(rs)));
+    for (const size of [1 << 13, 10_007, 150_000]) {
+      const h = new HashAggregation(spec(sets));
+      for (let at = 0; at < rs.length; at += size) h.add(batch(rs.slice(at, at + size)));
+      assert.deepEqual(table(h.result()), whole, `batches of ${size}`);
+    }
+  });
+}
+
+test('a small cut into batches of 3 rows equals one batch, and no input gives SQL empty-input rows', () => {
+  const rs = rows(200, 3);
+  const h = new HashAggregation(spec());
+  for (let at = 0; at < rs.length; at += 3) h.add(batch(rs.slice(at, at + 3)));
+  assert.deepEqual(table(h.result()), table(hashAggregate(spec(), batch(rs))));
+  assert.equal(new HashAggregation(spec()).result().length, 0, 'grouped: no groups');
+  const global = new HashAggregation(spec([[]])).result();
+  assert.equal(global.length, 1, 'the empty grouping set: one row');
+  assert.deepEqual(global.columns.slice(3).map((c) => scalars(c)[0]), [0, null, null, null, null, null, 0, null, null]);
+});
