@@ -11,12 +11,12 @@
  * function is refused when compiling, naming it (never a wrong answer).
  */
 import { KindlingError } from '../../common/errors.js';
-import { BOOLEAN, typeName } from '../../types/datatype.js';
+import { BOOLEAN, sameType, typeName } from '../../types/datatype.js';
 import { valueAt, vectorOf, type Batch, type Vector } from '../../types/vector.js';
 import type { Expr } from '../../plan/logical/expr.js';
 import { arithmetic, divide, negate } from './arith.js';
 import { cast, castSupported } from './cast.js';
-import { FLIPPED, andOr, compare, compareWithNumber, compareWithString, comparator, distinctFrom, isNull, isTrue, not, type Comparison } from './logic.js';
+import { FLIPPED, andOr, compare, compareWithNumber, compareWithString, comparator, distinctFrom, isNull, not, type Comparison } from './logic.js';
 import { DOUBLE_FUNCTIONS, abs, extreme, map1, nullIf, power, remainder, rounding } from './math.js';
 import { rowwise } from './rowwise.js';
 import { STRING_FUNCTIONS, concat } from './strings.js';
@@ -43,6 +43,19 @@ export function compileExpr(e: Expr): Compiled {
     case 'case': {
       const whens = e.whens.map((w) => ({ when: compileExpr(w.when), then: compileExpr(w.then) }));
       const otherwise = compileExpr(e.else);
+      // Every result a number literal of a typed-array type (a bucketing: case when x < 10 then 0 when …): a lookup.
+      const results = [...e.whens.map((w) => w.then), e.else];
+      const numbers = results.every((r) => r.kind === 'literal' && typeof r.value === 'number' && sameType(r.type, e.type)) && ['INTEGER', 'DATE', 'DOUBLE', 'BIGINT', 'DECIMAL', 'TIMESTAMP'].includes(e.type.id);
+      if (numbers) {
+        const table = Float64Array.from(results, (r) => (r as { value: number }).value);
+        const int32 = e.type.id === 'INTEGER' || e.type.id === 'DATE';
+        return (b) => {
+          const pick = firstTrue(b.length, e.whens.length, whens.map((w) => w.when(b)));
+          const out = int32 ? new Int32Array(b.length) : new Float64Array(b.length);
+          for (let i = 0; i < b.length; i++) out[i] = table[pick[i]];
+          return { type: e.type, length: b.length, values: out };
+        };
+      }
       return (b) => choose(b, whens.map((w) => ({ when: w.when(b), then: w.then(b) })), otherwise(b));
     }
     case 'inList': {
@@ -134,12 +147,20 @@ function compileCall(fn: string, args: Compiled[], e: Expr & { kind: 'call' }): 
 
 /** Row by row, the `then` of the first true `when`, else `otherwise` (all of one type). */
 function choose(b: Batch, whens: { when: Vector; then: Vector }[], otherwise: Vector): Vector {
-  const n = b.length;
-  const pick = new Int32Array(n).fill(-1);
-  for (let k = whens.length - 1; k >= 0; k--) for (let i = 0; i < n; i++) if (isTrue(whens[k].when, i)) pick[i] = k;
-  const sources = [...whens.map((w) => w.then), otherwise];
-  for (let i = 0; i < n; i++) if (pick[i] < 0) pick[i] = whens.length;
-  return gather(sources, pick, n);
+  const pick = firstTrue(b.length, whens.length, whens.map((w) => w.when));
+  return gather([...whens.map((w) => w.then), otherwise], pick, b.length);
+}
+
+/** Per row, the index of the first true condition, else `count` (the else branch). */
+function firstTrue(n: number, count: number, conds: Vector[]): Int32Array {
+  const pick = new Int32Array(n).fill(count);
+  for (let k = count - 1; k >= 0; k--) {
+    const v = conds[k].values as Uint8Array;
+    const nulls = conds[k].nulls;
+    if (nulls) { for (let i = 0; i < n; i++) if (v[i] === 1 && !nulls[i]) pick[i] = k; }
+    else for (let i = 0; i < n; i++) if (v[i] === 1) pick[i] = k;
+  }
+  return pick;
 }
 
 /** out[i] = sources[pick[i]][i]. */

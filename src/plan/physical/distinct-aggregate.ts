@@ -44,20 +44,18 @@ export function splitDistinct(p: Aggregate): LogicalPlan {
   const inner: AggregateCall[] = [];
   /** Per call: the inner columns (after the keys and x) it merges. */
   const slots: number[][] = [];
-  const flags = new Map<string, number>();
+  // One inner column per distinct inner call (a distinct call's filter flag is often also a plain count of the query).
+  const seen = new Map<string, number>();
+  const slot = (a: AggregateCall): number => {
+    const text = `${a.fn}(${a.args.map(key).join(',')})${a.filter ? ` filter ${key(a.filter)}` : ''}`;
+    let at = seen.get(text);
+    if (at === undefined) { seen.set(text, (at = inner.length)); inner.push(a); }
+    return at;
+  };
   for (const a of p.aggregates) {
-    if (a.distinct) {
-      if (!a.filter) { slots.push([]); continue; }
-      const f = key(a.filter);
-      if (!flags.has(f)) { flags.set(f, inner.length); inner.push({ fn: 'count_star', args: [], distinct: false, filter: a.filter, type: BIGINT }); }
-      slots.push([flags.get(f)!]);
-    } else if (a.fn === 'avg') {
-      slots.push([inner.length, inner.length + 1]);
-      inner.push({ ...a, fn: 'sum', type: resolveAggregate('sum', [a.args[0].type]).type }, { ...a, fn: 'count', type: BIGINT });
-    } else {
-      slots.push([inner.length]);
-      inner.push(a);
-    }
+    if (a.distinct) slots.push(a.filter ? [slot({ fn: 'count_star', args: [], distinct: false, filter: a.filter, type: BIGINT })] : []);
+    else if (a.fn === 'avg') slots.push([slot({ ...a, fn: 'sum', type: resolveAggregate('sum', [a.args[0].type]).type }), slot({ ...a, fn: 'count', type: BIGINT })]);
+    else slots.push([slot(a)]);
   }
   const innerSchema: Field[] = [
     ...p.schema.slice(0, k),
