@@ -6,7 +6,8 @@
  * Strings travel as one UTF-8 blob plus int32 end offsets in UTF-16 units (one decode per
  * column, then slices). A column that repeats its strings (at most half of its rows distinct)
  * travels as its distinct strings plus an int32 id per row ('dstr'), and reads back as shared
- * string instances. The reader knows the schema; the header says each column's form.
+ * string instances. A fixed-width column at least half NULL carries only its non-NULL rows'
+ * values ('present'). The reader knows the schema; the header says each column's form.
  */
 import { KindlingError } from '../common/errors.js';
 import type { DataType } from '../types/datatype.js';
@@ -16,7 +17,8 @@ type Form = 'u8' | 'i32' | 'f64' | 'i64' | 'big' | 'str' | 'dstr' | 'iv';
 
 interface Header {
   rows: number;
-  cols: { form: Form; nulls: boolean; bytes?: number; distinct?: number }[];
+  /** present: a sparse fixed-width column's non-NULL rows, the only ones whose values travel. */
+  cols: { form: Form; nulls: boolean; bytes?: number; distinct?: number; present?: number }[];
 }
 
 const MAGIC = 0x3142424b; // "KBB1" little-endian
@@ -32,7 +34,7 @@ function formOf(v: VectorValues): Form {
 }
 
 /** The arrays of one column, in the order they are written. */
-function arraysOf(v: Vector, form: Form): { form: Form; parts: Uint8Array[]; bytes?: number; distinct?: number } {
+function arraysOf(v: Vector, form: Form): { form: Form; parts: Uint8Array[]; bytes?: number; distinct?: number; present?: number } {
   const n = v.length;
   const view = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   const parts: Uint8Array[] = v.nulls ? [view(v.nulls.subarray(0, n))] : [];
@@ -41,9 +43,20 @@ function arraysOf(v: Vector, form: Form): { form: Form; parts: Uint8Array[]; byt
     case 'u8':
     case 'i32':
     case 'f64':
-    case 'i64':
-      parts.push(view((vals as Uint8Array).subarray(0, n)));
-      return { form, parts };
+    case 'i64': {
+      const fixed = (vals as Uint8Array).subarray(0, n);
+      const present = v.nulls ? sparse(v.nulls, n) : -1;
+      if (present < 0) {
+        parts.push(view(fixed));
+        return { form, parts };
+      }
+      // Mostly NULL (an outer join's missing side, a grouping set's other columns): only the values of non-NULL rows.
+      const out = new (fixed.constructor as Uint8ArrayConstructor)(present);
+      let m = 0;
+      for (let i = 0; i < n; i++) if (!v.nulls![i]) out[m++] = fixed[i];
+      parts.push(view(out));
+      return { form, parts, present };
+    }
     case 'iv': {
       const iv = vals as IntervalValues;
       parts.push(view(iv.months.subarray(0, n)), view(iv.days.subarray(0, n)), view(iv.micros.subarray(0, n)));
@@ -69,6 +82,21 @@ function arraysOf(v: Vector, form: Form): { form: Form; parts: Uint8Array[]; byt
   }
 }
 
+/** The non-NULL rows of a column at least half NULL, else -1. */
+function sparse(nulls: Uint8Array, n: number): number {
+  let present = 0;
+  for (let i = 0; i < n; i++) present += nulls[i] ^ 1;
+  return present * 2 <= n ? present : -1;
+}
+
+/** A sparse column's values at its non-NULL rows (0 elsewhere). */
+function expand<T extends Uint8Array | Int32Array | Float64Array | BigInt64Array>(present: T, nulls: Uint8Array, n: number): T {
+  const out = new (present.constructor as new (n: number) => T)(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) if (!nulls[i]) out[i] = present[m++];
+  return out;
+}
+
 /** The strings a vector's dictionary ids use (NULL rows: id 0), renumbered densely. */
 function compact(d: StringDict, nulls: Uint8Array | undefined, n: number): { distinct: string[]; ids: Int32Array } {
   const remap = new Int32Array(d.strings.length).fill(-1);
@@ -91,7 +119,7 @@ export function encodeBatch(b: Batch): Uint8Array {
   });
   const header: Header = {
     rows: b.length,
-    cols: cols.map((c) => ({ form: c.form, nulls: c.nulls, ...(c.bytes !== undefined ? { bytes: c.bytes } : {}), ...(c.distinct !== undefined ? { distinct: c.distinct } : {}) })),
+    cols: cols.map((c) => ({ form: c.form, nulls: c.nulls, ...(c.bytes !== undefined ? { bytes: c.bytes } : {}), ...(c.distinct !== undefined ? { distinct: c.distinct } : {}), ...(c.present !== undefined ? { present: c.present } : {}) })),
   };
   const head = Buffer.from(JSON.stringify(header), 'utf8');
   let size = pad8(8 + head.length);
@@ -140,11 +168,14 @@ export function decodeBatch(bytes: Uint8Array, types: DataType[], what: string):
     const nulls = c.nulls ? take(1) : undefined;
     let values: VectorValues;
     let dict: StringDict | undefined;
+    const count = c.present ?? n;
+    if (c.present !== undefined && (!nulls || c.present > n)) throw bad(`sparse column ${k} without its NULLs`);
+    const fixed = <T extends Uint8Array | Int32Array | Float64Array | BigInt64Array>(v: T): T => (c.present === undefined ? v : expand(v, nulls!, n));
     switch (c.form) {
-      case 'u8': values = take(1); break;
-      case 'i32': values = new Int32Array(take(4).buffer); break;
-      case 'f64': values = new Float64Array(take(8).buffer); break;
-      case 'i64': values = new BigInt64Array(take(8).buffer); break;
+      case 'u8': values = fixed(take(1, count)); break;
+      case 'i32': values = fixed(new Int32Array(take(4, count).buffer)); break;
+      case 'f64': values = fixed(new Float64Array(take(8, count).buffer)); break;
+      case 'i64': values = fixed(new BigInt64Array(take(8, count).buffer)); break;
       case 'iv': values = { months: new Int32Array(take(4).buffer), days: new Int32Array(take(4).buffer), micros: new Float64Array(take(8).buffer) }; break;
       case 'big':
       case 'str':

@@ -99,11 +99,20 @@ export function compareWithNumber(op: Comparison, v: Vector, x: number, literal:
   const vals = v.values;
   if (!(vals instanceof Float64Array || vals instanceof Int32Array) || x !== x) return compare(op, v, literal());
   const n = v.length;
-  const test = TEST[op];
   const out = new Uint8Array(n);
   const nulls = v.nulls;
-  for (let i = 0; i < n; i++) if (test(compareNumbers(vals[i], x)) && !(nulls && nulls[i])) out[i] = 1;
-  return { type: BOOLEAN, length: n, values: out, ...(nulls ? { nulls: Uint8Array.from(nulls.subarray(0, n)) } : {}) };
+  // One loop per operator (x is not NaN; a NaN value sorts above every number, as compareNumbers has it).
+  switch (op) {
+    case 'lt': for (let i = 0; i < n; i++) out[i] = vals[i] < x ? 1 : 0; break;
+    case 'le': for (let i = 0; i < n; i++) out[i] = vals[i] <= x ? 1 : 0; break;
+    case 'gt': for (let i = 0; i < n; i++) { const a = vals[i]; out[i] = a > x || a !== a ? 1 : 0; } break;
+    case 'ge': for (let i = 0; i < n; i++) { const a = vals[i]; out[i] = a >= x || a !== a ? 1 : 0; } break;
+    case 'eq': for (let i = 0; i < n; i++) out[i] = vals[i] === x ? 1 : 0; break;
+    case 'ne': for (let i = 0; i < n; i++) out[i] = vals[i] !== x ? 1 : 0; break;
+  }
+  if (!nulls) return { type: BOOLEAN, length: n, values: out };
+  for (let i = 0; i < n; i++) if (nulls[i]) out[i] = 0;
+  return { type: BOOLEAN, length: n, values: out, nulls: Uint8Array.from(nulls.subarray(0, n)) };
 }
 
 /** The comparison with its sides swapped (x < 5 is 5 > x). */

@@ -35,6 +35,8 @@ export interface AggregateSpec {
   groupBy: Compiled[];
   aggregates: CompiledAggregate[];
   groupingSets?: number[][];
+  /** Per grouping set, the calls it computes (the others are NULL in its rows); absent: all. */
+  setCalls?: number[][];
   schema: Schema;
 }
 
@@ -103,15 +105,16 @@ class Grouping {
   private readonly keyIds: KeyIds[];
   /** Per key of the set: its values for the groups each batch added, in group order. */
   private readonly keyParts: Vector[][];
-  private readonly folds: Fold[];
+  /** Per call: its fold, undefined where this set does not compute it. */
+  private readonly folds: (Fold | undefined)[];
   private readonly distinct: (DistinctRows | undefined)[];
   private ids = new Int32Array(0);
 
-  constructor(private readonly spec: AggregateSpec, private readonly set: number[]) {
+  constructor(private readonly spec: AggregateSpec, private readonly set: number[], calls: number[] | undefined) {
     this.keyIds = set.map(() => new KeyIds());
     this.keyParts = set.map(() => []);
-    this.folds = spec.aggregates.map((a) => makeFold(a.call));
-    this.distinct = spec.aggregates.map((a) => (a.call.distinct ? new DistinctRows(a.args.length) : undefined));
+    this.folds = spec.aggregates.map((a, j) => (!calls || calls.includes(j) ? makeFold(a.call) : undefined));
+    this.distinct = spec.aggregates.map((a, j) => (a.call.distinct && this.folds[j] ? new DistinctRows(a.args.length) : undefined));
   }
 
   get groups(): number {
@@ -136,6 +139,7 @@ class Grouping {
     }
     const groups = this.groups;
     this.folds.forEach((f, j) => {
+      if (!f) return;
       const c = inputs[j];
       const rows = this.distinct[j] ? this.distinct[j]!.firstRows(ids, c.args, c.rows, n) : c.rows;
       foldRows(f, c.args, ids, rows, n, groups);
@@ -160,7 +164,10 @@ class Grouping {
       for (let k = 0; k < keyCount; k++) if (!this.set.includes(k)) id |= 1 << (keyCount - 1 - k);
       cols.push({ type: BIGINT, length: groups, values: new Float64Array(groups).fill(id) });
     }
-    for (const f of this.folds) cols.push(f.result(groups));
+    this.folds.forEach((f, j) => {
+      const type = this.spec.aggregates[j].call.type;
+      cols.push(f ? f.result(groups) : { type, length: groups, values: allocate(type, groups), nulls: new Uint8Array(groups).fill(1) });
+    });
     return { length: groups, columns: cols };
   }
 }
@@ -171,7 +178,7 @@ export class HashAggregation {
 
   constructor(private readonly spec: AggregateSpec) {
     const sets = spec.groupingSets ?? [spec.groupBy.map((_, k) => k)];
-    this.sets = sets.map((s) => new Grouping(spec, s));
+    this.sets = sets.map((s, j) => new Grouping(spec, s, spec.setCalls?.[j]));
   }
 
   add(b: Batch): void {

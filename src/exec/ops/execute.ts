@@ -110,7 +110,7 @@ export async function execute(p: LogicalPlan, ctx: ExecContext): Promise<Batch> 
       return { length: b.length, columns: p.exprs.map((e) => compileExpr(e)(b)) };
     }
     case 'aggregate':
-      return aggregateBatches({ groupBy: p.groupBy.map(compileExpr), aggregates: compileAggregates(p.aggregates), groupingSets: p.groupingSets, schema: p.schema }, batches(p.input, ctx));
+      return aggregateBatches({ groupBy: p.groupBy.map(compileExpr), aggregates: compileAggregates(p.aggregates), groupingSets: p.groupingSets, setCalls: p.setCalls, schema: p.schema }, batches(p.input, ctx));
     case 'join': {
       const [l, r] = await Promise.all([execute(p.left, ctx), execute(p.right, ctx)]);
       return hashJoin(planJoin(p.kind, p.condition, p.left.schema.length, p.nullAware === true, p.schema), l, r);

@@ -44,7 +44,8 @@ function describe(p: LogicalPlan): string {
     case 'project':
       return `Project: ${p.exprs.map((e, i) => named(expr(e), p.schema[i].name)).join(', ')}`;
     case 'aggregate': {
-      const sets = p.groupingSets ? ` sets=[${p.groupingSets.map((s) => `(${s.map((i) => expr(p.groupBy[i])).join(', ')})`).join(', ')}]` : '';
+      const calls = (j: number) => (p.setCalls ? `: ${p.setCalls[j].length === p.aggregates.length ? 'all' : p.setCalls[j].length === 0 ? 'none' : p.setCalls[j].map((c) => aggregate(p.aggregates[c])).join(', ')}` : '');
+      const sets = p.groupingSets ? ` sets=[${p.groupingSets.map((s, j) => `(${s.map((i) => expr(p.groupBy[i])).join(', ')})${calls(j)}`).join(', ')}]` : '';
       return `Aggregate: groupBy=[${p.groupBy.map(expr).join(', ')}]${sets} aggr=[${p.aggregates.map(aggregate).join(', ')}]`;
     }
     case 'join':

@@ -109,8 +109,10 @@ export type LogicalPlan =
    * lists the keys it groups by, the other keys are NULL in its rows, and a BIGINT column
    * `grouping_id` between the keys and the aggregates tells the sets apart (bit i, counted
    * from the last key, set when that key is not grouped: DuckDB's grouping_id()).
+   * `setCalls` (the physical planner's distinct pairs, plan/physical/distinct-aggregate.ts):
+   * per grouping set, the calls it computes; the others are NULL in its rows (absent: all).
    */
-  | { op: 'aggregate'; input: LogicalPlan; groupBy: Expr[]; groupingSets?: number[][]; aggregates: AggregateCall[]; schema: Schema }
+  | { op: 'aggregate'; input: LogicalPlan; groupBy: Expr[]; groupingSets?: number[][]; setCalls?: number[][]; aggregates: AggregateCall[]; schema: Schema }
   /**
    * semi / anti: the left rows with (without) a match; their schema is the left's (mark: and
    * the mark column). `nullAware`

@@ -1,23 +1,26 @@
 /**
- * Aggregates with distinct calls over one argument, as two aggregates, so that a distributed run
- * need not send its input rows through the exchange (DataFusion's single-distinct rewrite):
+ * Aggregates with distinct calls over one argument, split around one exchange so that a
+ * distributed run sends each task's groups and its distinct (keys, argument) pairs, not its input
+ * rows (Spark's expand rewrite, as grouping sets):
  *
- *   group by k: count(distinct x) filter (where f), sum(y), count(*)
- *   = group by k over (group by k, x: count(*) filter (where f) as c, sum(y) as s, count(*) as n):
- *     count(x) filter (where c > 0), sum(s), sum(n)
+ *   group by k: count(distinct x) filter (where f), count(distinct x), sum(y)
  *
- * The inner aggregate is an ordinary one (partial aggregation applies); grouped by k and x, each
- * distinct x of a group is one inner row, whose count of rows passing the call's filter says
- * whether x counts. sum/avg/min/max (distinct) fold x over those rows the same way; the other
- * calls merge as partial aggregation merges them. The inner aggregate's exchange needs only k,
- * so both aggregates run after one exchange.
+ *   partial (in the input's stage), one pass over the rows:
+ *     group by grouping sets ((k): sum(y), (k, x_f), (k, x))  where x_f = case when f then x end
+ *     the set (k) computes the other calls' partials; each other set only its distinct pairs
+ *   final (after hash(k)):
+ *     group by k: count(distinct x_f), count(distinct x), sum of the partial sums
+ *
+ * In a pair set's rows the partials are NULL; in the (k) set's rows every x_f is NULL; the final
+ * calls skip NULLs, so each sees only its own rows. Distinct calls with the same filter share a
+ * pair set. sum/avg/min/max (distinct) work the same way; the other calls merge as partial
+ * aggregation merges them (./partial-aggregate.ts).
  */
 import type { AggregateCall, Expr } from '../logical/expr.js';
-import { and, key, sameExpr } from '../logical/expr.js';
+import { key, sameExpr } from '../logical/expr.js';
 import type { LogicalPlan } from '../logical/plan.js';
-import { resolveAggregate } from '../logical/functions.js';
-import { BIGINT, BOOLEAN } from '../../types/datatype.js';
-import { backToSchema, fieldCol } from './partial-aggregate.js';
+import { BIGINT } from '../../types/datatype.js';
+import { backToSchema, fieldCol, mergeCall, partialCalls } from './partial-aggregate.js';
 import type { Field } from '../../types/schema.js';
 
 type Aggregate = Extract<LogicalPlan, { op: 'aggregate' }>;
@@ -37,48 +40,49 @@ export function canSplitDistinct(p: Aggregate): boolean {
     && p.aggregates.every((a) => a.distinct || MERGEABLE.has(a.fn));
 }
 
-/** The same aggregate as an outer aggregate (schema p.schema) over an inner one grouped by p's keys and the distinct argument. */
-export function splitDistinct(p: Aggregate): LogicalPlan {
+/** The partial aggregate (grouping sets of the keys and of each pair set) over `input`, and the final one over the exchange leaf. */
+export function splitDistinct(p: Aggregate): { partial(input: LogicalPlan): LogicalPlan; final(leaf: LogicalPlan): LogicalPlan; keys: Expr[] } {
   const k = p.groupBy.length;
   const x = p.aggregates.find((a) => a.distinct)!.args[0];
-  const inner: AggregateCall[] = [];
-  /** Per call: the inner columns (after the keys and x) it merges. */
-  const slots: number[][] = [];
-  // One inner column per distinct inner call (a distinct call's filter flag is often also a plain count of the query).
-  const seen = new Map<string, number>();
-  const slot = (a: AggregateCall): number => {
-    const text = `${a.fn}(${a.args.map(key).join(',')})${a.filter ? ` filter ${key(a.filter)}` : ''}`;
-    let at = seen.get(text);
-    if (at === undefined) { seen.set(text, (at = inner.length)); inner.push(a); }
-    return at;
-  };
-  for (const a of p.aggregates) {
-    if (a.distinct) slots.push(a.filter ? [slot({ fn: 'count_star', args: [], distinct: false, filter: a.filter, type: BIGINT })] : []);
-    else if (a.fn === 'avg') slots.push([slot({ ...a, fn: 'sum', type: resolveAggregate('sum', [a.args[0].type]).type }), slot({ ...a, fn: 'count', type: BIGINT })]);
-    else slots.push([slot(a)]);
-  }
-  const innerSchema: Field[] = [
-    ...p.schema.slice(0, k),
-    { name: 'distinct_arg', type: x.type, nullable: true },
-    ...inner.map((a, i): Field => ({ name: `inner_${i}`, type: a.type, nullable: true })),
-  ];
-  const innerPlan: LogicalPlan = { op: 'aggregate', input: p.input, groupBy: [...p.groupBy, x], aggregates: inner, schema: innerSchema };
-  const at = (i: number) => col(k + 1 + i, innerSchema[k + 1 + i]);
-  const xcol = col(k, innerSchema[k]);
-  const outer: AggregateCall[] = p.aggregates.map((a, n) => {
-    const [s, c] = slots[n];
-    const merge = (fn: AggregateCall['fn'], args: Expr[], filter?: Expr): AggregateCall => ({ fn, args, distinct: false, type: a.type, ...(filter ? { filter } : {}) });
-    if (a.distinct) {
-      const passes: Expr | undefined = s === undefined ? undefined : { kind: 'call', fn: 'gt', args: [at(s), { kind: 'literal', value: 0, type: BIGINT }], type: BOOLEAN };
-      return merge(a.fn, [xcol], and(passes ? [passes] : []));
+  // One pair column per distinct filter: x where the filter holds, else NULL.
+  const pairCols: Expr[] = [];
+  const pairOf = new Map<string, number>();
+  const pairs = p.aggregates.map((a) => {
+    if (!a.distinct) return -1;
+    const f = a.filter ? key(a.filter) : '';
+    if (!pairOf.has(f)) {
+      pairOf.set(f, pairCols.length);
+      pairCols.push(a.filter ? { kind: 'case', whens: [{ when: a.filter, then: x }], else: { kind: 'literal', value: null, type: x.type }, type: x.type } : x);
     }
-    switch (a.fn) {
-      case 'count':
-      case 'count_star': return merge('sum', [at(s)]);
-      case 'avg': return merge('avg_final', [at(s), at(c)]);
-      default: return merge(a.fn, [at(s)]);
-    }
+    return pairOf.get(f)!;
   });
-  const outerSchema: Field[] = [...p.schema.slice(0, k), ...outer.map((a, i): Field => ({ name: `outer_${i}`, type: a.type, nullable: true }))];
-  return backToSchema(p, { op: 'aggregate', input: innerPlan, groupBy: p.groupBy.map((_, i) => col(i, innerSchema[i])), aggregates: outer, schema: outerSchema });
+  const plain = partialCalls(p.aggregates.filter((a) => !a.distinct));
+  const m = pairCols.length;
+  const keyIdx = p.groupBy.map((_, i) => i);
+  const partialSchema: Field[] = [
+    ...p.schema.slice(0, k),
+    ...pairCols.map((_, j): Field => ({ name: `distinct_${j}`, type: x.type, nullable: true })),
+    { name: 'grouping_id', type: BIGINT, nullable: false },
+    ...plain.calls.map((a, i): Field => ({ name: `partial_${i}`, type: a.type, nullable: true })),
+  ];
+  const keys = partialSchema.slice(0, k).map((f, i) => col(i, f));
+  return {
+    keys,
+    partial: (input) => ({
+      op: 'aggregate', input, groupBy: [...p.groupBy, ...pairCols],
+      groupingSets: [keyIdx, ...pairCols.map((_, j) => [...keyIdx, k + j])],
+      setCalls: [plain.calls.map((_, i) => i), ...pairCols.map(() => [])],
+      aggregates: plain.calls, schema: partialSchema,
+    }),
+    final: (leaf) => {
+      let n = 0;
+      const finals: AggregateCall[] = p.aggregates.map((a, c) => {
+        if (a.distinct) return { fn: a.fn, args: [col(k + pairs[c], partialSchema[k + pairs[c]])], distinct: true, type: a.type };
+        const slots = plain.slots[n++].map((s) => col(k + m + 1 + s, partialSchema[k + m + 1 + s]));
+        return mergeCall(a, slots);
+      });
+      const finalSchema: Field[] = [...p.schema.slice(0, k), ...finals.map((a, i): Field => ({ name: `final_${i}`, type: a.type, nullable: true }))];
+      return backToSchema(p, { op: 'aggregate', input: leaf, groupBy: keys, aggregates: finals, schema: finalSchema });
+    },
+  };
 }

@@ -13,6 +13,7 @@
  * stddev/variance are not split (their input rows go through the exchange).
  */
 import type { AggregateCall, Expr } from '../logical/expr.js';
+import { key } from '../logical/expr.js';
 import type { LogicalPlan } from '../logical/plan.js';
 import { resolveAggregate } from '../logical/functions.js';
 import { BIGINT } from '../../types/datatype.js';
@@ -30,39 +31,39 @@ export function canSplit(p: Aggregate): boolean {
 export const fieldCol = (index: number, f: Field): Expr => ({ kind: 'column', index, name: f.name, type: f.type });
 const col = fieldCol;
 
+/** The partial calls of mergeable calls (equal ones once), and per call the indices of its partials. */
+export function partialCalls(calls: AggregateCall[]): { calls: AggregateCall[]; slots: number[][] } {
+  const partials: AggregateCall[] = [];
+  const seen = new Map<string, number>();
+  const slot = (a: AggregateCall): number => {
+    const text = `${a.fn}(${a.args.map(key).join(',')})${a.filter ? ` filter ${key(a.filter)}` : ''}`;
+    let at = seen.get(text);
+    if (at === undefined) { seen.set(text, (at = partials.length)); partials.push(a); }
+    return at;
+  };
+  const slots = calls.map((a) => (a.fn === 'avg'
+    ? [slot({ ...a, fn: 'sum', type: resolveAggregate('sum', [a.args[0].type]).type }), slot({ ...a, fn: 'count', type: BIGINT })]
+    : [slot(a)]));
+  return { calls: partials, slots };
+}
+
+/** The final call that merges a call's partial columns. */
+export function mergeCall(a: AggregateCall, partials: Expr[]): AggregateCall {
+  const merge = (fn: AggregateCall['fn']): AggregateCall => ({ fn, args: partials, distinct: false, type: a.type });
+  return merge(a.fn === 'count' || a.fn === 'count_star' ? 'sum' : a.fn === 'avg' ? 'avg_final' : a.fn);
+}
+
 /** The partial aggregate over `input`, and the final one (with the projection back to p's schema) over the exchange leaf. */
 export function splitAggregate(p: Aggregate): { partial(input: LogicalPlan): LogicalPlan; final(leaf: LogicalPlan): LogicalPlan; keys: Expr[] } {
   const k = p.groupBy.length;
-  const partials: AggregateCall[] = [];
-  /** Per original call: the indices of its partial columns (after the keys). */
-  const slots: number[][] = [];
-  for (const a of p.aggregates) {
-    if (a.fn === 'avg') {
-      const sum = resolveAggregate('sum', [a.args[0].type]);
-      slots.push([partials.length, partials.length + 1]);
-      partials.push({ ...a, fn: 'sum', type: sum.type }, { ...a, fn: 'count', type: BIGINT });
-    } else {
-      slots.push([partials.length]);
-      partials.push(a);
-    }
-  }
+  const { calls: partials, slots } = partialCalls(p.aggregates);
   const partialSchema: Field[] = [...p.schema.slice(0, k), ...partials.map((a, i): Field => ({ name: `partial_${i}`, type: a.type, nullable: true }))];
   const keys = partialSchema.slice(0, k).map((f, i) => col(i, f));
   return {
     keys,
     partial: (input) => ({ op: 'aggregate', input, groupBy: p.groupBy, aggregates: partials, schema: partialSchema }),
     final: (leaf) => {
-      const at = (i: number) => col(k + i, partialSchema[k + i]);
-      const finals: AggregateCall[] = p.aggregates.map((a, n) => {
-        const [s, c] = slots[n];
-        const merge = (fn: AggregateCall['fn'], args: Expr[]): AggregateCall => ({ fn, args, distinct: false, type: a.type });
-        switch (a.fn) {
-          case 'count':
-          case 'count_star': return merge('sum', [at(s)]);
-          case 'avg': return merge('avg_final', [at(s), at(c)]);
-          default: return merge(a.fn, [at(s)]);
-        }
-      });
+      const finals = p.aggregates.map((a, n) => mergeCall(a, slots[n].map((s) => col(k + s, partialSchema[k + s]))));
       const finalSchema: Field[] = [...keys.map((e, i) => partialSchema[i]), ...finals.map((a, i): Field => ({ name: `final_${i}`, type: a.type, nullable: true }))];
       return backToSchema(p, { op: 'aggregate', input: leaf, groupBy: keys, aggregates: finals, schema: finalSchema });
     },

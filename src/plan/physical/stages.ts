@@ -188,7 +188,6 @@ export function stageDag(plan: LogicalPlan, o: StageOptions, firstId = 0): Stage
         return set(x, x.rows, 8 * p.schema.length);
       }
       case 'aggregate': {
-        if (!canSplit(p) && canSplitDistinct(p)) return walk(splitDistinct(p), want);
         const columnKeys = !p.groupingSets && p.groupBy.length > 0 && p.groupBy.every((e) => e.kind === 'column');
         const x = walk(p.input, columnKeys ? p.groupBy : undefined);
         const groups = p.groupBy.length ? Math.max(1, x.rows / 10) : 1;
@@ -206,8 +205,9 @@ export function stageDag(plan: LogicalPlan, o: StageOptions, firstId = 0): Stage
         const wanted = !p.groupingSets && want?.length && want.every((w) => w.kind === 'column' && w.index < p.groupBy.length)
           ? want.map((w) => (w as Extract<Expr, { kind: 'column' }>).index) : undefined;
         const outKeys = (wanted ?? p.groupBy.map((_, i) => i)).map((i) => fieldCol(i, p.schema[i]));
-        if (canSplit(p)) {
-          const split = splitAggregate(p);
+        const splittable = canSplit(p);
+        if (splittable || canSplitDistinct(p)) {
+          const split = splittable ? splitAggregate(p) : splitDistinct(p);
           grow(x, split.partial(x.stage.plan), 'partial aggregate');
           set(x, Math.min(x.rows, groups * x.stage.tasks), 8 * p.schema.length);
           const y = cut(x, hash(wanted ? wanted.map((i) => split.keys[i]) : split.keys), ['final aggregate'], split.final);
