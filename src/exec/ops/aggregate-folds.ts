@@ -8,7 +8,7 @@
  * does not depend on how the input was cut into batches.
  */
 import { BIGINT, type DataType } from '../../types/datatype.js';
-import { allocate, isBig, isSafe, type Vector } from '../../types/vector.js';
+import { MAX_SAFE, allocate, isBig, isSafe, type Vector } from '../../types/vector.js';
 import type { AggregateCall } from '../../plan/logical/expr.js';
 import { comparator } from '../expr/logic.js';
 import { fromBig } from '../expr/values.js';
@@ -19,6 +19,8 @@ export interface Fold {
   begin(args: Vector[], groups: number): void;
   /** Folds row i (chosen: filter true, no NULL argument, distinct first) into group g. */
   add(g: number, i: number): void;
+  /** Folds rows `rows` (undefined: 0..n-1) into groups ids[row] in one loop, if it can; false: the caller adds row by row. */
+  addAll?(ids: Int32Array, rows: Int32Array | undefined, n: number): boolean;
   result(groups: number): Vector;
 }
 
@@ -93,6 +95,13 @@ class DoubleSum implements Fold {
     this.s[g] += this.v[i];
     this.c[g] += this.counts ? Number(this.counts[i]) : 1;
   }
+  addAll(ids: Int32Array, rows: Int32Array | undefined, n: number): boolean {
+    if (this.counts) return false;
+    const { s, c, v } = this;
+    if (rows) for (let r = 0; r < rows.length; r++) { const i = rows[r]; const g = ids[i]; s[g] += v[i]; c[g]++; }
+    else for (let i = 0; i < n; i++) { const g = ids[i]; s[g] += v[i]; c[g]++; }
+    return true;
+  }
   result(groups: number): Vector {
     const s = grown(this.s, groups);
     const c = grown(this.c, groups);
@@ -108,12 +117,28 @@ class ExactSum implements Fold {
   private readonly big: (bigint | undefined)[] = [];
   private v: ArrayLike<number | bigint> = [];
   private bigValues = false;
+  /** The sum of |x| over every value folded while no group's sum is a bigint: a bound on each group's |sum|. */
+  private mass = 0;
   constructor(private readonly call: AggregateCall) {}
   begin(args: Vector[], groups: number): void {
     this.s = grown(this.s, groups);
     this.c = grown(this.c, groups);
     this.v = args[0].values as ArrayLike<number | bigint>;
     this.bigValues = isBig(args[0].values);
+  }
+  /** While no sum can pass 2^53 (the values' total magnitude says so), one loop of double additions. */
+  addAll(ids: Int32Array, rows: Int32Array | undefined, n: number): boolean {
+    if (this.bigValues || this.big.length > 0) return false;
+    const v = this.v as Float64Array;
+    let mass = this.mass;
+    if (rows) for (let r = 0; r < rows.length; r++) mass += Math.abs(v[rows[r]]);
+    else for (let i = 0; i < n; i++) mass += Math.abs(v[i]);
+    this.mass = mass; // past 2^53 it stays past: every later batch adds row by row
+    if (!(mass <= MAX_SAFE)) return false;
+    const { s, c } = this;
+    if (rows) for (let r = 0; r < rows.length; r++) { const i = rows[r]; const g = ids[i]; s[g] += v[i]; c[g]++; }
+    else for (let i = 0; i < n; i++) { const g = ids[i]; s[g] += v[i]; c[g]++; }
+    return true;
   }
   add(g: number, i: number): void {
     this.c[g]++;

@@ -84,6 +84,7 @@ function foldRows(f: Fold, args: Vector[], ids: Int32Array, rows: Int32Array | u
     else for (let i = 0; i < n; i++) c[ids[i]]++;
     return;
   }
+  if (f.addAll?.(ids, rows, n)) return;
   if (rows) for (let r = 0; r < rows.length; r++) f.add(ids[rows[r]], rows[r]);
   else for (let i = 0; i < n; i++) f.add(ids[i], i);
 }
@@ -99,20 +100,31 @@ export function aggregateGroups(a: CompiledAggregate, input: Batch, ids: Int32Ar
 
 const emptyVector = (v: Schema[number]): Vector => ({ type: v.type, length: 0, values: allocate(v.type, 0) });
 
-/** One grouping set's groups and states. */
+/**
+ * One grouping set's groups and states. A set that holds an earlier set's keys (its parent: a
+ * rollup's longer sets, the distinct pairs' (keys, x)) groups by (the parent's group, its other
+ * keys): fewer words to hash, and its parent's key values are gathered once at the end.
+ */
 class Grouping {
   private table?: GroupTable;
+  /** The keys this set groups by itself: the set's keys not in its parent's. */
+  private readonly own: number[];
   private readonly keyIds: KeyIds[];
-  /** Per key of the set: its values for the groups each batch added, in group order. */
+  /** Per own key: its values for the groups each batch added, in group order. */
   private readonly keyParts: Vector[][];
+  /** With a parent: each group's parent group. */
+  private parentOf = new Int32Array(0);
   /** Per call: its fold, undefined where this set does not compute it. */
   private readonly folds: (Fold | undefined)[];
   private readonly distinct: (DistinctRows | undefined)[];
-  private ids = new Int32Array(0);
+  /** The current batch's group per row (a child set reads its parent's). */
+  ids = new Int32Array(0);
+  private keyCols = new Map<number, Vector>();
 
-  constructor(private readonly spec: AggregateSpec, private readonly set: number[], calls: number[] | undefined) {
-    this.keyIds = set.map(() => new KeyIds());
-    this.keyParts = set.map(() => []);
+  constructor(private readonly spec: AggregateSpec, readonly set: number[], calls: number[] | undefined, private readonly parent?: Grouping) {
+    this.own = parent ? set.filter((k) => !parent.set.includes(k)) : set;
+    this.keyIds = this.own.map(() => new KeyIds());
+    this.keyParts = this.own.map(() => []);
     this.folds = spec.aggregates.map((a, j) => (!calls || calls.includes(j) ? makeFold(a.call) : undefined));
     this.distinct = spec.aggregates.map((a, j) => (a.call.distinct && this.folds[j] ? new DistinctRows(a.args.length) : undefined));
   }
@@ -125,8 +137,10 @@ class Grouping {
     if (this.ids.length < n) this.ids = new Int32Array(Math.max(n, 8192));
     const ids = this.ids.subarray(0, n);
     if (this.set.length > 0) {
-      const used = this.set.map((k) => keys[k]);
+      const used = this.own.map((k) => keys[k]);
       const words = keyWords(used, n, this.keyIds);
+      const pids = this.parent?.ids;
+      if (pids) words.unshift(Float64Array.from(pids.subarray(0, n)));
       this.table ??= new GroupTable(words.length, Math.min(Math.max(n >> 2, 16), 1 << 16));
       const before = this.table.size;
       this.table.insert(words, n, ids);
@@ -135,8 +149,20 @@ class Grouping {
         let next = before;
         for (let i = 0; i < n; i++) if (ids[i] === next) first[next++ - before] = i;
         used.forEach((v, c) => this.keyParts[c].push(take(v, first)));
+        if (pids) {
+          if (this.parentOf.length < this.table.size) {
+            const grown = new Int32Array(Math.max(this.table.size, this.parentOf.length * 2));
+            grown.set(this.parentOf);
+            this.parentOf = grown;
+          }
+          for (let g = 0; g < first.length; g++) this.parentOf[before + g] = pids[first[g]];
+        }
       }
     }
+    this.fold(inputs, ids, n);
+  }
+
+  private fold(inputs: CallInput[], ids: Int32Array, n: number): void {
     const groups = this.groups;
     this.folds.forEach((f, j) => {
       if (!f) return;
@@ -146,18 +172,26 @@ class Grouping {
     });
   }
 
+  /** Key k's values per group (k in the set). */
+  keyColumn(k: number): Vector {
+    let v = this.keyCols.get(k);
+    if (v) return v;
+    const c = this.own.indexOf(k);
+    if (c < 0) v = take(this.parent!.keyColumn(k), this.parentOf.subarray(0, this.groups));
+    else {
+      const parts = this.keyParts[c];
+      v = parts.length === 0 ? emptyVector(this.spec.schema[k]) : parts.length === 1 ? parts[0] : concatVectors(parts);
+    }
+    this.keyCols.set(k, v);
+    return v;
+  }
+
   result(withId: boolean): Batch {
     const groups = this.groups;
     const keyCount = this.spec.groupBy.length;
     const cols: Vector[] = [];
     for (let k = 0; k < keyCount; k++) {
-      const field = this.spec.schema[k];
-      const c = this.set.indexOf(k);
-      if (c < 0) cols.push(take(emptyVector(field), new Int32Array(groups).fill(-1)));
-      else {
-        const parts = this.keyParts[c];
-        cols.push(parts.length === 0 ? emptyVector(field) : parts.length === 1 ? parts[0] : concatVectors(parts));
-      }
+      cols.push(this.set.includes(k) ? this.keyColumn(k) : take(emptyVector(this.spec.schema[k]), new Int32Array(groups).fill(-1)));
     }
     if (withId) {
       let id = 0;
@@ -172,13 +206,21 @@ class Grouping {
   }
 }
 
+/** Does a set of keys hold all of `other`'s keys, and more? */
+const holds = (set: number[], other: number[]) => other.length > 0 && other.length < set.length && other.every((k) => set.includes(k));
+
 /** The aggregate operator, fed batch by batch. */
 export class HashAggregation {
   private readonly sets: Grouping[];
 
   constructor(private readonly spec: AggregateSpec) {
     const sets = spec.groupingSets ?? [spec.groupBy.map((_, k) => k)];
-    this.sets = sets.map((s, j) => new Grouping(spec, s, spec.setCalls?.[j]));
+    this.sets = [];
+    sets.forEach((s, j) => {
+      // The parent: the earlier set with the most keys, all of them in this set (and fewer).
+      const parent = this.sets.filter((p) => holds(s, p.set)).sort((a, b) => b.set.length - a.set.length)[0];
+      this.sets.push(new Grouping(spec, s, spec.setCalls?.[j], parent));
+    });
   }
 
   add(b: Batch): void {

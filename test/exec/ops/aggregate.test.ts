@@ -86,3 +86,13 @@ test('a small cut into batches of 3 rows equals one batch, and no input gives SQ
   assert.equal(global.length, 1, 'the empty grouping set: one row');
   assert.deepEqual(global.columns.slice(3).map((c) => scalars(c)[0]), [0, null, null, null, null, null, 0, null, null]);
 });
+
+test('a grouping set that holds an earlier one groups by its parent group: equal to each set grouped alone', () => {
+  const rs = rows(30_000, 11);
+  const sets = [[0], [0, 1], [1], []];
+  const h = new HashAggregation(spec(sets));
+  for (let at = 0; at < rs.length; at += 4096) h.add(batch(rs.slice(at, at + 4096)));
+  const together = table(h.result());
+  const alone = sets.map((s) => table(hashAggregate(spec([s]), batch(rs))));
+  assert.deepEqual(together, alone[0].map((_, c) => alone.flatMap((t) => t[c])));
+});
