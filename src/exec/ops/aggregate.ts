@@ -17,9 +17,9 @@ import { key as exprKey, type AggregateCall } from '../../plan/logical/expr.js';
 import { compileExpr, type Compiled } from '../expr/compile.js';
 import { mergeNulls } from '../expr/values.js';
 import { CountFold, makeFold, type Fold } from './aggregate-folds.js';
-import { DistinctRows, KeyIds, keyWords } from './group-keys.js';
+import { DistinctRows, KeyIds, keyVector, keyWords, wordCount } from './group-keys.js';
 import { GroupTable } from './group-table.js';
-import { concatBatches, concatVectors, take } from './rows.js';
+import { concatBatches, take } from './rows.js';
 
 export interface CompiledAggregate {
   call: AggregateCall;
@@ -110,8 +110,6 @@ class Grouping {
   /** The keys this set groups by itself: the set's keys not in its parent's. */
   private readonly own: number[];
   private readonly keyIds: KeyIds[];
-  /** Per own key: its values for the groups each batch added, in group order. */
-  private readonly keyParts: Vector[][];
   /** With a parent: each group's parent group. */
   private parentOf = new Int32Array(0);
   /** Per call: its fold, undefined where this set does not compute it. */
@@ -124,7 +122,6 @@ class Grouping {
   constructor(private readonly spec: AggregateSpec, readonly set: number[], calls: number[] | undefined, private readonly parent?: Grouping) {
     this.own = parent ? set.filter((k) => !parent.set.includes(k)) : set;
     this.keyIds = this.own.map(() => new KeyIds());
-    this.keyParts = this.own.map(() => []);
     this.folds = spec.aggregates.map((a, j) => (!calls || calls.includes(j) ? makeFold(a.call) : undefined));
     this.distinct = spec.aggregates.map((a, j) => (a.call.distinct && this.folds[j] ? new DistinctRows(a.args.length) : undefined));
   }
@@ -144,19 +141,15 @@ class Grouping {
       this.table ??= new GroupTable(words.length, Math.min(Math.max(n >> 2, 16), 1 << 16));
       const before = this.table.size;
       this.table.insert(words, n, ids);
-      if (this.table.size > before) {
-        const first = new Int32Array(this.table.size - before);
-        let next = before;
-        for (let i = 0; i < n; i++) if (ids[i] === next) first[next++ - before] = i;
-        used.forEach((v, c) => this.keyParts[c].push(take(v, first)));
-        if (pids) {
-          if (this.parentOf.length < this.table.size) {
-            const grown = new Int32Array(Math.max(this.table.size, this.parentOf.length * 2));
-            grown.set(this.parentOf);
-            this.parentOf = grown;
-          }
-          for (let g = 0; g < first.length; g++) this.parentOf[before + g] = pids[first[g]];
+      if (pids && this.table.size > before) {
+        // Each new group's parent group (also its first word).
+        if (this.parentOf.length < this.table.size) {
+          const grown = new Int32Array(Math.max(this.table.size, this.parentOf.length * 2));
+          grown.set(this.parentOf);
+          this.parentOf = grown;
         }
+        let next = before;
+        for (let i = 0; i < n; i++) if (ids[i] === next) this.parentOf[next++] = pids[i];
       }
     }
     this.fold(inputs, ids, n);
@@ -178,9 +171,12 @@ class Grouping {
     if (v) return v;
     const c = this.own.indexOf(k);
     if (c < 0) v = take(this.parent!.keyColumn(k), this.parentOf.subarray(0, this.groups));
+    else if (!this.table) v = emptyVector(this.spec.schema[k]);
     else {
-      const parts = this.keyParts[c];
-      v = parts.length === 0 ? emptyVector(this.spec.schema[k]) : parts.length === 1 ? parts[0] : concatVectors(parts);
+      // Decoded from the table's words: after the parent's group, the own keys' words in order.
+      let offset = this.parent ? 1 : 0;
+      for (let j = 0; j < c; j++) offset += wordCount(this.spec.schema[this.own[j]].type);
+      v = keyVector(this.spec.schema[k].type, this.table, offset, this.groups, this.keyIds[c]);
     }
     this.keyCols.set(k, v);
     return v;

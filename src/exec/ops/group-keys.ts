@@ -5,7 +5,7 @@
  * equal words.
  *
  *   column                       words
- *   DOUBLE                       the value (with NULLs: a second word, the null flag)
+ *   DOUBLE                       the value (0 for NULL) and the null flag
  *   BIGINT, DECIMAL, TIMESTAMP   [value, 0] while safe, else its two 32-bit halves; equal from either form
  *   DECIMAL over 18 digits       an id per distinct value, interned in a Map
  *   VARCHAR                      an id per distinct string (from its dictionary's ids)
@@ -17,19 +17,22 @@
  * after batch into one GroupTable) passes a `KeyIds` per column, which keeps string and big
  * decimal ids stable across batches: each batch's dictionary is mapped onto the ids once.
  */
-import { isIntegral, isSafe, stringDict, type IntervalValues, type Vector } from '../../types/vector.js';
+import type { DataType } from '../../types/datatype.js';
+import { isIntegral, isSafe, stringDict, vectorOf, type IntervalValues, type Vector } from '../../types/vector.js';
 import { GroupTable } from './group-table.js';
 import { take } from './rows.js';
 
 /** Stable ids of one key column's strings or big decimals, across the batches of a streaming grouping. */
 export class KeyIds {
   private readonly idOf = new Map<string | number | bigint, number>();
+  /** The value of each id. */
+  readonly values: (string | number | bigint)[] = [];
   /** Per dictionary seen (its strings array, which may grow): its ids' stable ids. */
   private remaps = new WeakMap<string[], Int32Array>();
 
   id(v: string | number | bigint): number {
     let id = this.idOf.get(v);
-    if (id === undefined) { id = this.idOf.size; this.idOf.set(v, id); }
+    if (id === undefined) { id = this.values.length; this.idOf.set(v, id); this.values.push(v); }
     return id;
   }
 
@@ -65,13 +68,20 @@ function withNulls(values: Float64Array, nulls: Uint8Array | undefined, n: numbe
 
 const TWO32 = 4294967296;
 
+let ZEROS = new Float64Array(8192);
+/** n zero words (a shared, read-only buffer). */
+function zeros(n: number): Float64Array {
+  if (ZEROS.length < n) ZEROS = new Float64Array(Math.max(n, ZEROS.length * 2));
+  return ZEROS;
+}
+
 /**
  * An integral column's words, equal for both forms: a safe value x is [x, 0]; a value past 2^53
  * is its low and high 32-bit halves (the high one is never 0 there).
  */
 function integralWords(vals: Float64Array | BigInt64Array, nulls: Uint8Array | undefined, n: number): Float64Array[] {
+  if (!(vals instanceof BigInt64Array)) return [withNulls(vals, nulls, n), zeros(n)];
   const hi = new Float64Array(n);
-  if (!(vals instanceof BigInt64Array)) return [withNulls(vals, nulls, n), hi];
   const lo = new Float64Array(n);
   const h = new Int32Array(vals.buffer, vals.byteOffset, n * 2);
   for (let i = 0; i < n; i++) {
@@ -107,13 +117,79 @@ function columnWords(v: Vector, n: number, ids?: KeyIds): Float64Array[] {
   if (isIntegral(t)) return integralWords(vals as Float64Array | BigInt64Array, nulls, n);
   if (t.id === 'DOUBLE') {
     const f = vals as Float64Array;
-    if (!nulls) return [f];
+    if (!nulls) return [f, zeros(n)];
     const flag = new Float64Array(n);
     const out = Float64Array.from(f.subarray(0, n));
     for (let i = 0; i < n; i++) if (nulls[i]) { flag[i] = 1; out[i] = 0; }
     return [out, flag];
   }
   return [withNulls(Float64Array.from((vals as Int32Array | Uint8Array).subarray(0, n)), nulls, n)];
+}
+
+/** How many words a key column of the type has (columnWords). */
+export function wordCount(t: DataType): number {
+  if (t.id === 'INTERVAL') return 3;
+  if (t.id === 'VARCHAR' || (t.id === 'DECIMAL' && t.precision > 18)) return 1;
+  return isIntegral(t) || t.id === 'DOUBLE' ? 2 : 1;
+}
+
+/**
+ * The key values of groups 0..groups-1 from a GroupTable's words (the inverse of columnWords
+ * with stable ids): column words at `offset` of each group's tuple. Strings come back with a
+ * dictionary (the ids' strings), integral values as exact doubles unless one is past 2^53.
+ */
+export function keyVector(t: DataType, table: GroupTable, offset: number, groups: number, ids: KeyIds): Vector {
+  const k = table.k;
+  const w = table.keys;
+  const at = (g: number, c = 0) => w[g * k + offset + c];
+  let nulls: Uint8Array | undefined;
+  const isNull = (g: number) => (nulls ??= new Uint8Array(groups))[g] = 1;
+  if (t.id === 'VARCHAR') {
+    const strings = ids.values as string[];
+    const codes = new Int32Array(groups);
+    const values = new Array<string>(groups);
+    for (let g = 0; g < groups; g++) {
+      const x = at(g);
+      if (x !== x) { isNull(g); values[g] = ''; } else { codes[g] = x; values[g] = strings[x]; }
+    }
+    return { type: t, length: groups, values, ...(nulls ? { nulls } : {}), dict: { ids: codes, strings } };
+  }
+  if (t.id === 'DECIMAL' && t.precision > 18) {
+    const vals = Array.from({ length: groups }, (_, g) => { const x = at(g); if (x !== x) { isNull(g); return null; } return ids.values[x] as number | bigint; });
+    return vectorOf(t, vals);
+  }
+  if (isIntegral(t)) {
+    const out = new Float64Array(groups);
+    let big: BigInt64Array | undefined;
+    for (let g = 0; g < groups; g++) {
+      const lo = at(g);
+      const hi = at(g, 1);
+      if (lo !== lo) { isNull(g); continue; }
+      if (hi === 0) { out[g] = lo; if (big) big[g] = BigInt(lo); continue; }
+      if (!big) { big = new BigInt64Array(groups); for (let h = 0; h < g; h++) big[h] = BigInt(out[h]); }
+      big[g] = (BigInt(hi) << 32n) | BigInt(lo >>> 0);
+    }
+    return { type: t, length: groups, values: big ?? out, ...(nulls ? { nulls } : {}) };
+  }
+  if (t.id === 'DOUBLE') {
+    const out = new Float64Array(groups);
+    for (let g = 0; g < groups; g++) { if (at(g, 1) === 1) isNull(g); else out[g] = at(g); }
+    return { type: t, length: groups, values: out, ...(nulls ? { nulls } : {}) };
+  }
+  if (t.id === 'INTERVAL') {
+    const months = new Int32Array(groups);
+    const days = new Int32Array(groups);
+    const micros = new Float64Array(groups);
+    for (let g = 0; g < groups; g++) {
+      const m = at(g);
+      if (m !== m) { isNull(g); continue; }
+      months[g] = m; days[g] = at(g, 1); micros[g] = at(g, 2);
+    }
+    return { type: t, length: groups, values: { months, days, micros }, ...(nulls ? { nulls } : {}) };
+  }
+  const out = t.id === 'BOOLEAN' ? new Uint8Array(groups) : new Int32Array(groups);
+  for (let g = 0; g < groups; g++) { const x = at(g); if (x !== x) isNull(g); else out[g] = x; }
+  return { type: t, length: groups, values: out, ...(nulls ? { nulls } : {}) };
 }
 
 /** The key words of the columns over rows [0, n). */
