@@ -3,9 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DistinctRows, groupRows } from '../../../src/exec/ops/group-keys.js';
+import { HashAggregation } from '../../../src/exec/ops/aggregate.js';
+import { take } from '../../../src/exec/ops/rows.js';
+import { compileExpr } from '../../../src/exec/expr/compile.js';
 import { sortOrder } from '../../../src/exec/ops/sort.js';
 import { encodeBatch, decodeBatch } from '../../../src/formats/batch-codec.js';
-import { BIGINT, DOUBLE, INTERVAL, VARCHAR, decimal } from '../../../src/types/datatype.js';
+import { BIGINT, BOOLEAN, DOUBLE, INTEGER, INTERVAL, VARCHAR, decimal } from '../../../src/types/datatype.js';
 import { scalars, valueAt, type Vector } from '../../../src/types/vector.js';
 
 const big = 2n ** 60n;
@@ -36,6 +39,29 @@ test('groupRows: one group per distinct key tuple, in order of first appearance,
   // The two forms of a BIGINT group alike within their own column: halves of the bit pattern, not the value's double.
   const { count } = groupRows([{ type: BIGINT, length: 2, values: BigInt64Array.from([2n ** 53n, 2n ** 53n + 1n]) }], 2);
   assert.equal(count, 2, '2^53 and 2^53 + 1 are one double but two BIGINTs');
+});
+
+test('a streamed grouping gives back each group\'s key values from its words: every type, NULLs, bigints past 2^53, batches of either form', () => {
+  const ints: Vector = { type: INTEGER, length: 6, values: Int32Array.from([3, -1, 3, 0, 0, 7]), nulls: Uint8Array.from([0, 0, 0, 0, 1, 0]) };
+  const bools: Vector = { type: BOOLEAN, length: 6, values: Uint8Array.from([1, 0, 1, 0, 0, 1]), nulls: Uint8Array.from([0, 0, 0, 0, 1, 0]) };
+  const asDoubles: Vector = { type: BIGINT, length: 6, values: Float64Array.from([5, -7, 5, 2 ** 40, 0, -(2 ** 52)]), nulls: Uint8Array.from([0, 0, 0, 0, 1, 0]) };
+  for (const cols of [[bigints], [doubles], [strings], [wide], [intervals], [ints], [bools], [asDoubles, bigints], [strings, bigints, doubles]]) {
+    const schema = cols.map((c, k) => ({ name: `k${k}`, type: c.type, nullable: true }));
+    const h = new HashAggregation({ groupBy: cols.map((_, k) => compileExpr({ kind: 'column', index: k, name: `k${k}`, type: cols[k].type })), aggregates: [], schema });
+    // Two batches: rows 0-2 and 3-5 (each its own vectors, as a scan delivers them).
+    const half = (from: number, to: number) => ({ length: to - from, columns: cols.map((c) => take(c, Int32Array.from({ length: to - from }, (_, i) => from + i))) });
+    h.add(half(0, 3));
+    h.add(half(3, 6));
+    const got = h.result();
+    const want = reference(cols, 6);
+    const firsts = want.map((g, i) => (want.indexOf(g) === i ? i : -1)).filter((i) => i >= 0);
+    assert.deepEqual(got.columns.map(scalars), cols.map((c) => firsts.map((i) => valueAt(c, i))), cols.map((c) => c.type.id).join(','));
+  }
+  // BIGINT as exact doubles in one batch, as BigInt64Array in the next: one group per value, given back in one form.
+  const h = new HashAggregation({ groupBy: [compileExpr({ kind: 'column', index: 0, name: 'b', type: BIGINT })], aggregates: [], schema: [{ name: 'b', type: BIGINT, nullable: true }] });
+  h.add({ length: 2, columns: [{ type: BIGINT, length: 2, values: Float64Array.from([1, 2]) }] });
+  h.add({ length: 3, columns: [{ type: BIGINT, length: 3, values: BigInt64Array.from([2n, 2n ** 60n, 1n]) }] });
+  assert.deepEqual(scalars(h.result().columns[0]).map(String), ['1', '2', String(2n ** 60n)]);
 });
 
 test('DistinctRows: the rows whose (group, value) pair is new among the chosen rows, across batches (count distinct)', () => {
