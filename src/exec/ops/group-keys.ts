@@ -141,55 +141,57 @@ export function wordCount(t: DataType): number {
 export function keyVector(t: DataType, table: GroupTable, offset: number, groups: number, ids: KeyIds): Vector {
   const k = table.k;
   const w = table.keys;
-  const at = (g: number, c = 0) => w[g * k + offset + c];
-  let nulls: Uint8Array | undefined;
-  const isNull = (g: number) => (nulls ??= new Uint8Array(groups))[g] = 1;
+  // Word c of group g is w[g * k + offset + c]; a NULL is NaN in the first word (DOUBLE: its flag, the second).
+  const nulls = new Uint8Array(groups);
+  let anyNull = false;
+  const done = (values: Vector['values'], dict?: Vector['dict']): Vector => ({ type: t, length: groups, values, ...(anyNull ? { nulls } : {}), ...(dict ? { dict } : {}) });
   if (t.id === 'VARCHAR') {
     const strings = ids.values as string[];
     const codes = new Int32Array(groups);
     const values = new Array<string>(groups);
-    for (let g = 0; g < groups; g++) {
-      const x = at(g);
-      if (x !== x) { isNull(g); values[g] = ''; } else { codes[g] = x; values[g] = strings[x]; }
+    for (let g = 0, p = offset; g < groups; g++, p += k) {
+      const x = w[p];
+      if (x !== x) { nulls[g] = 1; anyNull = true; values[g] = ''; } else { codes[g] = x; values[g] = strings[x]; }
     }
-    return { type: t, length: groups, values, ...(nulls ? { nulls } : {}), dict: { ids: codes, strings } };
+    return done(values, { ids: codes, strings });
   }
   if (t.id === 'DECIMAL' && t.precision > 18) {
-    const vals = Array.from({ length: groups }, (_, g) => { const x = at(g); if (x !== x) { isNull(g); return null; } return ids.values[x] as number | bigint; });
+    const vals: (number | bigint | null)[] = [];
+    for (let g = 0, p = offset; g < groups; g++, p += k) { const x = w[p]; vals.push(x !== x ? null : (ids.values[x] as number | bigint)); }
     return vectorOf(t, vals);
   }
   if (isIntegral(t)) {
     const out = new Float64Array(groups);
     let big: BigInt64Array | undefined;
-    for (let g = 0; g < groups; g++) {
-      const lo = at(g);
-      const hi = at(g, 1);
-      if (lo !== lo) { isNull(g); continue; }
+    for (let g = 0, p = offset; g < groups; g++, p += k) {
+      const lo = w[p];
+      const hi = w[p + 1];
+      if (lo !== lo) { nulls[g] = 1; anyNull = true; continue; }
       if (hi === 0) { out[g] = lo; if (big) big[g] = BigInt(lo); continue; }
       if (!big) { big = new BigInt64Array(groups); for (let h = 0; h < g; h++) big[h] = BigInt(out[h]); }
       big[g] = (BigInt(hi) << 32n) | BigInt(lo >>> 0);
     }
-    return { type: t, length: groups, values: big ?? out, ...(nulls ? { nulls } : {}) };
+    return done(big ?? out);
   }
   if (t.id === 'DOUBLE') {
     const out = new Float64Array(groups);
-    for (let g = 0; g < groups; g++) { if (at(g, 1) === 1) isNull(g); else out[g] = at(g); }
-    return { type: t, length: groups, values: out, ...(nulls ? { nulls } : {}) };
+    for (let g = 0, p = offset; g < groups; g++, p += k) { if (w[p + 1] === 1) { nulls[g] = 1; anyNull = true; } else out[g] = w[p]; }
+    return done(out);
   }
   if (t.id === 'INTERVAL') {
     const months = new Int32Array(groups);
     const days = new Int32Array(groups);
     const micros = new Float64Array(groups);
-    for (let g = 0; g < groups; g++) {
-      const m = at(g);
-      if (m !== m) { isNull(g); continue; }
-      months[g] = m; days[g] = at(g, 1); micros[g] = at(g, 2);
+    for (let g = 0, p = offset; g < groups; g++, p += k) {
+      const m = w[p];
+      if (m !== m) { nulls[g] = 1; anyNull = true; continue; }
+      months[g] = m; days[g] = w[p + 1]; micros[g] = w[p + 2];
     }
-    return { type: t, length: groups, values: { months, days, micros }, ...(nulls ? { nulls } : {}) };
+    return done({ months, days, micros });
   }
   const out = t.id === 'BOOLEAN' ? new Uint8Array(groups) : new Int32Array(groups);
-  for (let g = 0; g < groups; g++) { const x = at(g); if (x !== x) isNull(g); else out[g] = x; }
-  return { type: t, length: groups, values: out, ...(nulls ? { nulls } : {}) };
+  for (let g = 0, p = offset; g < groups; g++, p += k) { const x = w[p]; if (x !== x) { nulls[g] = 1; anyNull = true; } else out[g] = x; }
+  return done(out);
 }
 
 /** The key words of the columns over rows [0, n). */
