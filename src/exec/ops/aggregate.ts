@@ -130,6 +130,11 @@ class Grouping {
     return this.set.length === 0 ? 1 : (this.table?.size ?? 0);
   }
 
+  /** A set that computes no calls under a parent (the distinct pairs) has no group whose own keys are all NULL. */
+  get pairsOnly(): boolean {
+    return this.parent !== undefined && this.folds.every((f) => f === undefined);
+  }
+
   add(keys: Vector[], inputs: CallInput[], n: number): void {
     if (this.ids.length < n) this.ids = new Int32Array(Math.max(n, 8192));
     const ids = this.ids.subarray(0, n);
@@ -138,9 +143,11 @@ class Grouping {
       const words = keyWords(used, n, this.keyIds);
       const pids = this.parent?.ids;
       if (pids) words.unshift(Float64Array.from(pids.subarray(0, n)));
+      // Only the rows that can form a group (a pairs set skips rows without a value to pair).
+      const only = this.pairsOnly ? someKey(used, n) : undefined;
       this.table ??= new GroupTable(words.length, Math.min(Math.max(n >> 2, 16), 1 << 16));
       const before = this.table.size;
-      this.table.insert(words, n, ids);
+      this.table.insert(words, n, ids, only);
       if (pids && this.table.size > before) {
         // Each new group's parent group (also its first word).
         if (this.parentOf.length < this.table.size) {
@@ -149,7 +156,11 @@ class Grouping {
           this.parentOf = grown;
         }
         let next = before;
-        for (let i = 0; i < n; i++) if (ids[i] === next) this.parentOf[next++] = pids[i];
+        const count = only ? only.length : n;
+        for (let r = 0; r < count; r++) {
+          const i = only ? only[r] : r;
+          if (ids[i] === next) this.parentOf[next++] = pids[i];
+        }
       }
     }
     this.fold(inputs, ids, n);
@@ -202,6 +213,22 @@ class Grouping {
   }
 }
 
+/** The rows where some of the columns is not NULL; undefined when that is every row. */
+function someKey(cols: Vector[], n: number): Int32Array | undefined {
+  if (cols.some((v) => !v.nulls)) return undefined;
+  const some = new Uint8Array(n);
+  for (const v of cols) {
+    const nulls = v.nulls!;
+    for (let i = 0; i < n; i++) some[i] |= nulls[i] ^ 1;
+  }
+  let m = 0;
+  for (let i = 0; i < n; i++) m += some[i];
+  if (m === n) return undefined;
+  const rows = new Int32Array(m);
+  for (let i = 0, r = 0; i < n; i++) if (some[i]) rows[r++] = i;
+  return rows;
+}
+
 /** Does a set of keys hold all of `other`'s keys, and more? */
 const holds = (set: number[], other: number[]) => other.length > 0 && other.length < set.length && other.every((k) => set.includes(k));
 
@@ -214,7 +241,7 @@ export class HashAggregation {
     this.sets = [];
     sets.forEach((s, j) => {
       // The parent: the earlier set with the most keys, all of them in this set (and fewer).
-      const parent = this.sets.filter((p) => holds(s, p.set)).sort((a, b) => b.set.length - a.set.length)[0];
+      const parent = this.sets.filter((p) => !p.pairsOnly && holds(s, p.set)).sort((a, b) => b.set.length - a.set.length)[0];
       this.sets.push(new Grouping(spec, s, spec.setCalls?.[j], parent));
     });
   }

@@ -48,10 +48,12 @@ export class GroupTable {
     this.hashes = new Int32Array(initialGroups);
   }
 
-  /** out[i] = group index of row i's key tuple, adding new groups as they appear. */
-  insert(cols: Float64Array[], rows: number, out: Int32Array): void {
+  /** out[i] = group index of row i's key tuple, adding new groups as they appear; `only`: just those rows (in order). */
+  insert(cols: Float64Array[], rows: number, out: Int32Array, only?: Int32Array): void {
     const k = this.k;
-    for (let i = 0; i < rows; i++) {
+    const count = only ? only.length : rows;
+    for (let r = 0; r < count; r++) {
+      const i = only ? only[r] : r;
       let h = 0x2545f491;
       for (let c = 0; c < k; c++) h = mix(h, hashNumber(cols[c][i]));
       h = finish(h);

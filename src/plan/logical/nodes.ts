@@ -110,7 +110,9 @@ export type LogicalPlan =
    * `grouping_id` between the keys and the aggregates tells the sets apart (bit i, counted
    * from the last key, set when that key is not grouped: DuckDB's grouping_id()).
    * `setCalls` (the physical planner's distinct pairs, plan/physical/distinct-aggregate.ts):
-   * per grouping set, the calls it computes; the others are NULL in its rows (absent: all).
+   * per grouping set, the calls it computes; the others are NULL in its rows (absent: all). A
+   * set that computes none and holds an earlier set's keys has no group whose other keys are
+   * all NULL (it holds the distinct pairs of its extra keys with the earlier set's groups).
    */
   | { op: 'aggregate'; input: LogicalPlan; groupBy: Expr[]; groupingSets?: number[][]; setCalls?: number[][]; aggregates: AggregateCall[]; schema: Schema }
   /**

@@ -96,3 +96,19 @@ test('a grouping set that holds an earlier one groups by its parent group: equal
   const alone = sets.map((s) => table(hashAggregate(spec([s]), batch(rs))));
   assert.deepEqual(together, alone[0].map((_, c) => alone.flatMap((t) => t[c])));
 });
+
+test('a grouping set that computes no calls under a parent set holds only pairs: no group whose own keys are NULL', () => {
+  const rs = rows(5000, 5);
+  const s = { ...spec([[0], [0, 1]]), setCalls: [[0, 1], []] };
+  const h = new HashAggregation(s);
+  for (let at = 0; at < rs.length; at += 1000) h.add(batch(rs.slice(at, at + 1000)));
+  const out = table(h.result());
+  const gid = out[2];
+  const pairs = out[1].filter((_, r) => gid[r] === 0);
+  assert.ok(pairs.length > 0 && pairs.every((b) => b !== null), 'the (k, b) set has no NULL b');
+  const want = new Set(rs.filter((r) => r[1] !== null).map((r) => `${r[0]}|${r[1]}`));
+  assert.equal(pairs.length, want.size, 'one group per distinct (k, b) with b not NULL');
+  // The set (k) computes its calls; the pairs set's calls are NULL.
+  assert.ok(out[3].filter((_, r) => gid[r] === 0).every((x) => x === null));
+  assert.ok(out[3].filter((_, r) => gid[r] === 1).every((x) => typeof x === 'number' && x > 0));
+});
