@@ -9,8 +9,10 @@ import { bindSql } from '../../src/sql/bind/script.js';
 import { parseSchemaDdl } from '../../src/types/schema.js';
 import type { TableSource } from '../../src/plan/logical/plan.js';
 import { valueAt, vectorOf, type Scalar, type Vector } from '../../src/types/vector.js';
-import { compileExpr } from '../../src/exec/expr/compile.js';
+import { compileExpr, compileShared } from '../../src/exec/expr/compile.js';
 import { KindlingError } from '../../src/common/errors.js';
+import { BIGINT, BOOLEAN } from '../../src/types/datatype.js';
+import type { Expr } from '../../src/plan/logical/expr.js';
 import { duck } from '../helpers/oracle.js';
 
 const DDL = 'i INTEGER, b BIGINT, d DOUBLE, m DECIMAL(15,2), n DECIMAL(10,4), s VARCHAR, bo BOOLEAN, dt DATE';
@@ -117,4 +119,18 @@ test('overflow is an error naming the type, as in DuckDB; functions not compiled
   await assert.rejects(c.run('select m * m * m from t'), /Overflow/, 'DuckDB errors too');
   assert.throws(() => run('i * 2'), /overflow in INTEGER \*: 2147483647 \* 2/);
   assert.throws(() => run('cast(i as date)'), /cast from INTEGER to DATE is not supported yet/, 'a construct without a kernel is refused by name');
+});
+
+test('expressions compiled together evaluate a shared subexpression once per batch', () => {
+  const x: Expr = { kind: 'column', index: 0, name: 'x', type: BIGINT };
+  const cond: Expr = { kind: 'call', fn: 'gt', args: [x, { kind: 'literal', value: 2, type: BIGINT }], type: BOOLEAN };
+  const pick: Expr = { kind: 'case', whens: [{ when: cond, then: x }], else: { kind: 'literal', value: null, type: BIGINT }, type: BIGINT };
+  const [c, p, again] = compileShared([cond, pick, cond]);
+  const b1 = { length: 4, columns: [vectorOf(BIGINT, [1, 3, null, 5])] };
+  const b2 = { length: 2, columns: [vectorOf(BIGINT, [9, 0])] };
+  const first = c(b1);
+  assert.equal(again(b1), first, 'the same vector: evaluated once');
+  assert.deepEqual([0, 1, 2, 3].map((i) => valueAt(p(b1), i)), [null, 3, null, 5]);
+  assert.deepEqual([0, 1].map((i) => valueAt(c(b2), i)), [true, false], 'a new batch is evaluated anew');
+  assert.notEqual(c(b2), first);
 });

@@ -13,7 +13,7 @@
 import { KindlingError } from '../../common/errors.js';
 import { BOOLEAN, sameType, typeName } from '../../types/datatype.js';
 import { valueAt, vectorOf, type Batch, type Vector } from '../../types/vector.js';
-import type { Expr } from '../../plan/logical/expr.js';
+import { key as exprKey, type Expr } from '../../plan/logical/expr.js';
 import { arithmetic, divide, negate } from './arith.js';
 import { cast, castSupported } from './cast.js';
 import { FLIPPED, andOr, compare, compareWithNumber, compareWithString, comparator, distinctFrom, isNull, not, type Comparison } from './logic.js';
@@ -27,7 +27,42 @@ export type Compiled = (b: Batch) => Vector;
 
 const COMPARISONS = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
+/** While compileShared runs: the compiled subexpressions so far, by their structure. */
+let shared: Map<string, Compiled> | undefined;
+
+/**
+ * Compiles expressions that run over the same batches (an aggregate's keys, arguments and
+ * filters; a projection's columns): a subexpression they share, such as `event_type = 'view'` in
+ * a filter and in a case, is evaluated once per batch (its last batch's result is kept).
+ */
+export function compileShared(es: Expr[]): Compiled[] {
+  const outer = shared;
+  shared = new Map();
+  try {
+    return es.map(compileExpr);
+  } finally {
+    shared = outer;
+  }
+}
+
 export function compileExpr(e: Expr): Compiled {
+  if (!shared || e.kind === 'column' || e.kind === 'literal') return compileNode(e);
+  const text = exprKey(e);
+  let f = shared.get(text);
+  if (!f) {
+    const inner = compileNode(e);
+    let last: Batch | undefined;
+    let value: Vector | undefined;
+    f = (b) => {
+      if (b !== last) { value = inner(b); last = b; }
+      return value!;
+    };
+    shared.set(text, f);
+  }
+  return f;
+}
+
+function compileNode(e: Expr): Compiled {
   switch (e.kind) {
     case 'column':
       return (b) => b.columns[e.index];

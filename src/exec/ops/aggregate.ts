@@ -13,8 +13,8 @@
 import { BIGINT } from '../../types/datatype.js';
 import type { Schema } from '../../types/schema.js';
 import { allocate, type Batch, type Vector } from '../../types/vector.js';
-import { key as exprKey, type AggregateCall } from '../../plan/logical/expr.js';
-import { compileExpr, type Compiled } from '../expr/compile.js';
+import type { AggregateCall, Expr } from '../../plan/logical/expr.js';
+import { compileShared, type Compiled } from '../expr/compile.js';
 import { mergeNulls } from '../expr/values.js';
 import { CountFold, makeFold, type Fold } from './aggregate-folds.js';
 import { DistinctRows, KeyIds, keyVector, keyWords, wordCount } from './group-keys.js';
@@ -27,8 +27,17 @@ export interface CompiledAggregate {
   filter?: Compiled;
 }
 
-export function compileAggregates(calls: AggregateCall[]): CompiledAggregate[] {
-  return calls.map((call) => ({ call, args: call.args.map(compileExpr), filter: call.filter ? compileExpr(call.filter) : undefined }));
+/** An aggregate node's spec, its keys, arguments and filters compiled together (shared subexpressions once per batch). */
+export function aggregateSpec(p: { groupBy: Expr[]; aggregates: AggregateCall[]; groupingSets?: number[][]; setCalls?: number[][]; schema: Schema }): AggregateSpec {
+  const exprs = [...p.groupBy, ...p.aggregates.flatMap((a) => [...a.args, ...(a.filter ? [a.filter] : [])])];
+  const compiled = compileShared(exprs);
+  let at = p.groupBy.length;
+  const aggregates = p.aggregates.map((call) => {
+    const args = compiled.slice(at, (at += call.args.length));
+    const filter = call.filter ? compiled[at++] : undefined;
+    return { call, args, filter };
+  });
+  return { groupBy: compiled.slice(0, p.groupBy.length), aggregates, groupingSets: p.groupingSets, setCalls: p.setCalls, schema: p.schema };
 }
 
 export interface AggregateSpec {
@@ -47,17 +56,11 @@ interface CallInput {
 }
 
 function callInputs(calls: CompiledAggregate[], b: Batch): CallInput[] {
-  // Calls often share a condition (count(*) filter (where t = 'view'), sum(x) filter (where t = 'view')): evaluated once.
-  const masks = new Map<string, Vector>();
   const n = b.length;
   return calls.map((a) => {
     const args = a.args.map((f) => f(b));
-    let mask: Vector | undefined;
-    if (a.filter) {
-      const text = exprKey(a.call.filter); // the whole expression (column names alone may repeat)
-      mask = masks.get(text) ?? a.filter(b);
-      masks.set(text, mask);
-    }
+    // Calls often share a condition (count(*) filter (where t = 'view'), sum(x) filter (where t = 'view')): compiled together, evaluated once.
+    const mask = a.filter?.(b);
     const skipNulls = a.call.fn !== 'count_star';
     const argNulls = skipNulls ? mergeNulls(n, args) : undefined;
     if (!mask && !argNulls) return { args };

@@ -13,9 +13,9 @@ import { KindlingError } from '../../common/errors.js';
 import { conjuncts, type Expr } from '../../plan/logical/expr.js';
 import type { LogicalPlan, TableSource } from '../../plan/logical/plan.js';
 import type { Batch } from '../../types/vector.js';
-import { compileExpr } from '../expr/compile.js';
+import { compileExpr, compileShared } from '../expr/compile.js';
 import { FLIPPED, type Comparison } from '../expr/logic.js';
-import { aggregateBatches, compileAggregates } from './aggregate.js';
+import { aggregateBatches, aggregateSpec } from './aggregate.js';
 import { hashJoin, planJoin } from './join.js';
 import { concatBatches, sliceBatch, takeBatch, trueRows } from './rows.js';
 import { distinctRows, setOperation } from './setops.js';
@@ -77,7 +77,7 @@ export async function* batches(p: LogicalPlan, ctx: ExecContext): AsyncGenerator
       return;
     }
     case 'project': {
-      const exprs = p.exprs.map(compileExpr);
+      const exprs = compileShared(p.exprs);
       for await (const b of batches(p.input, ctx)) yield { length: b.length, columns: exprs.map((e) => e(b)) };
       return;
     }
@@ -107,10 +107,10 @@ export async function execute(p: LogicalPlan, ctx: ExecContext): Promise<Batch> 
     }
     case 'project': {
       const b = await execute(p.input, ctx);
-      return { length: b.length, columns: p.exprs.map((e) => compileExpr(e)(b)) };
+      return { length: b.length, columns: compileShared(p.exprs).map((e) => e(b)) };
     }
     case 'aggregate':
-      return aggregateBatches({ groupBy: p.groupBy.map(compileExpr), aggregates: compileAggregates(p.aggregates), groupingSets: p.groupingSets, setCalls: p.setCalls, schema: p.schema }, batches(p.input, ctx));
+      return aggregateBatches(aggregateSpec(p), batches(p.input, ctx));
     case 'join': {
       const [l, r] = await Promise.all([execute(p.left, ctx), execute(p.right, ctx)]);
       return hashJoin(planJoin(p.kind, p.condition, p.left.schema.length, p.nullAware === true, p.schema), l, r);
