@@ -23,35 +23,47 @@ export function hashPartitions(keys: Vector[], rows: number, n: number): Int32Ar
     if (h === undefined) { h = hashString(k); if (cache.size < CACHE) cache.set(k, h); }
     return h;
   };
-  const hashes = keys.map((v): ((i: number) => number) => {
-    const d = v.dict;
-    if (!d) {
-      const at = columnKey(v);
-      return (i) => hash(at(i));
-    }
-    // A dictionary column: each string hashed once, by its id; NULL as columnKey has it.
-    const byId = new Float64Array(d.strings.length).fill(-1);
-    const nulls = v.nulls;
-    const nullHash = hash(nullKey(v));
-    return (i) => {
-      if (nulls && nulls[i]) return nullHash;
-      const id = d.ids[i];
-      let h = byId[id];
-      if (h < 0) h = byId[id] = hash(d.strings[id]);
-      return h;
-    };
-  });
+  // Column by column: each key column's hashes, combined into the row's.
   const part = new Int32Array(rows);
+  keys.forEach((v, c) => {
+    const h = columnHashes(v, rows, hash);
+    if (c === 0) part.set(h);
+    else for (let i = 0; i < rows; i++) part[i] = mix(part[i], h[i]);
+  });
   const counts = new Int32Array(n);
   for (let i = 0; i < rows; i++) {
-    let h = hashes.length === 0 ? 0 : hashes[0](i);
-    for (let c = 1; c < hashes.length; c++) h = mix(h, hashes[c](i));
-    const p = (h >>> 0) % n;
+    const p = (part[i] >>> 0) % n;
     part[i] = p;
     counts[p]++;
   }
   const out = Array.from(counts, (c) => new Int32Array(c));
   const fill = new Int32Array(n);
   for (let i = 0; i < rows; i++) out[part[i]][fill[part[i]]++] = i;
+  return out;
+}
+
+/** One key column's hash per row (as columnKey's key hashes, NULL too). */
+function columnHashes(v: Vector, rows: number, hash: (k: RowKey) => number): Int32Array {
+  const out = new Int32Array(rows);
+  const nulls = v.nulls;
+  const nullHash = hash(nullKey(v));
+  const d = v.dict;
+  const vals = v.values;
+  if (d) {
+    // A dictionary column: each string hashed once, by its id.
+    const byId = new Float64Array(d.strings.length).fill(-1);
+    for (let i = 0; i < rows; i++) {
+      if (nulls && nulls[i]) { out[i] = nullHash; continue; }
+      const id = d.ids[i];
+      let h = byId[id];
+      if (h < 0) h = byId[id] = hash(d.strings[id]);
+      out[i] = h;
+    }
+  } else if (vals instanceof Float64Array || vals instanceof Int32Array || vals instanceof Uint8Array) {
+    for (let i = 0; i < rows; i++) out[i] = nulls && nulls[i] ? nullHash : hashNumber(vals[i] + 0);
+  } else {
+    const at = columnKey(v);
+    for (let i = 0; i < rows; i++) out[i] = hash(at(i));
+  }
   return out;
 }
