@@ -78,6 +78,11 @@ function compileNode(e: Expr): Compiled {
     case 'case': {
       const whens = e.whens.map((w) => ({ when: compileExpr(w.when), then: compileExpr(w.then) }));
       const otherwise = compileExpr(e.else);
+      // case when c then x end (else NULL): x's values as they are, NULL where c is not true.
+      if (e.whens.length === 1 && e.else.kind === 'literal' && e.else.value === null && sameType(e.whens[0].then.type, e.type)) {
+        const [{ when, then }] = whens;
+        return (b) => nullUnless(when(b), then(b));
+      }
       // Every result a number literal of a typed-array type (a bucketing: case when x < 10 then 0 when …): a lookup.
       const results = [...e.whens.map((w) => w.then), e.else];
       const numbers = results.every((r) => r.kind === 'literal' && typeof r.value === 'number' && sameType(r.type, e.type)) && ['INTEGER', 'DATE', 'DOUBLE', 'BIGINT', 'DECIMAL', 'TIMESTAMP'].includes(e.type.id);
@@ -178,6 +183,29 @@ function compileCall(fn: string, args: Compiled[], e: Expr & { kind: 'call' }): 
       return (x) => rowwise(args.map((g) => g(x)), e.type, x.length, f);
     }
   }
+}
+
+/** x where c is true, else NULL (a NULL slot holds its type's empty value, as everywhere); a string column keeps its dictionary. */
+function nullUnless(c: Vector, x: Vector): Vector {
+  const n = x.length;
+  const cv = c.values as Uint8Array;
+  const cn = c.nulls;
+  const xn = x.nulls;
+  const nulls = new Uint8Array(n);
+  for (let i = 0; i < n; i++) nulls[i] = cv[i] === 1 && !(cn && cn[i]) && !(xn && xn[i]) ? 0 : 1;
+  const v = x.values;
+  if (v instanceof Float64Array || v instanceof Int32Array || v instanceof Uint8Array || v instanceof BigInt64Array) {
+    const out = v.slice(0, n);
+    const empty = out instanceof BigInt64Array ? 0n : 0;
+    for (let i = 0; i < n; i++) if (nulls[i]) out[i] = empty as never;
+    return { type: x.type, length: n, values: out, nulls };
+  }
+  if (Array.isArray(v) && x.type.id === 'VARCHAR') {
+    const out = (v as string[]).slice(0, n);
+    for (let i = 0; i < n; i++) if (nulls[i]) out[i] = '';
+    return { type: x.type, length: n, values: out, nulls, ...(x.dict ? { dict: x.dict } : {}) };
+  }
+  return gather([x, constantVector(x.type, null, n)], Int32Array.from(nulls), n);
 }
 
 /** Row by row, the `then` of the first true `when`, else `otherwise` (all of one type). */
