@@ -112,5 +112,8 @@ export const QUERIES = [
   // columns of the same name from both sides of a join: window keys and aggregate filters
   'select t.i, u.k, u.v, row_number() over (partition by t.b order by t.i, u.v) as r1, row_number() over (partition by u.b order by t.i, u.v) as r2 from t join u on t.i <= 3 and u.k <= 2 order by t.i, u.v',
   'select count(*) filter (where t.b = 10) as tb, count(*) filter (where u.b = 10) as ub from t join u on t.i = u.k',
+  // case as a bucketing (one pass over the bounds), and case when c then x end (NULL elsewhere), over NULL, NaN and -0
+  'select i, case when d / 0 < 0 then 0 when d / 0 <= 1 then 1 else 2 end as k, case when m < 50 then 0 when m <= 150 then 1 when m < 300 then 2 end as band, case when g = \'a\' then g end as ga, case when i > 2 then b end as bi from t order by i',
+  'select band, count(*) as n, count(distinct case when g = \'a\' then b end) as na from (select g, b, case when m < 100 then 0 when m < 200 then 1 else 2 end as band from t) x group by band order by band',
 ];
 

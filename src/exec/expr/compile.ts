@@ -89,8 +89,9 @@ function compileNode(e: Expr): Compiled {
       if (numbers) {
         const table = Float64Array.from(results, (r) => (r as { value: number }).value);
         const int32 = e.type.id === 'INTEGER' || e.type.id === 'DATE';
+        const buckets = bucketing(e.whens.map((w) => w.when));
         return (b) => {
-          const pick = firstTrue(b.length, e.whens.length, whens.map((w) => w.when(b)));
+          const pick = buckets ? bucketOf(buckets, b) : firstTrue(b.length, e.whens.length, whens.map((w) => w.when(b)));
           const out = int32 ? new Int32Array(b.length) : new Float64Array(b.length);
           for (let i = 0; i < b.length; i++) out[i] = table[pick[i]];
           return { type: e.type, length: b.length, values: out };
@@ -212,6 +213,44 @@ function nullUnless(c: Vector, x: Vector): Vector {
 function choose(b: Batch, whens: { when: Vector; then: Vector }[], otherwise: Vector): Vector {
   const pick = firstTrue(b.length, whens.length, whens.map((w) => w.when));
   return gather([...whens.map((w) => w.then), otherwise], pick, b.length);
+}
+
+/** Conditions `x < c1`, `x < c2`, … (or <=) on one number column x against number literals of its type: x, and each bound. */
+function bucketing(conds: Expr[]): { x: Compiled; bounds: Float64Array; le: Uint8Array } | undefined {
+  let x: Expr | undefined;
+  const bounds: number[] = [];
+  const le: number[] = [];
+  for (const c of conds) {
+    if (c.kind !== 'call' || (c.fn !== 'lt' && c.fn !== 'le') || c.args.length !== 2) return undefined;
+    const [l, r] = c.args;
+    if (l.kind !== 'column' || r.kind !== 'literal' || typeof r.value !== 'number' || r.value !== r.value || !sameType(l.type, r.type)) return undefined;
+    if (!['INTEGER', 'DATE', 'DOUBLE', 'BIGINT', 'DECIMAL', 'TIMESTAMP'].includes(l.type.id)) return undefined;
+    if (x && (x.kind !== 'column' || x.index !== l.index)) return undefined;
+    x = l;
+    bounds.push(r.value);
+    le.push(c.fn === 'le' ? 1 : 0);
+  }
+  return x ? { x: compileNode(x), bounds: Float64Array.from(bounds), le: Uint8Array.from(le) } : undefined;
+}
+
+/** Per row, the first bound x is under (a NULL or NaN x: none), else the else branch. */
+function bucketOf(k: { x: Compiled; bounds: Float64Array; le: Uint8Array }, b: Batch): Int32Array {
+  const v = k.x(b);
+  const vals = v.values;
+  const n = b.length;
+  const m = k.bounds.length;
+  const pick = new Int32Array(n).fill(m);
+  if (!(vals instanceof Float64Array || vals instanceof Int32Array)) {
+    return firstTrue(n, m, Array.from(k.bounds, (c, j) => compareWithNumber(k.le[j] ? 'le' : 'lt', v, c, () => constantVector(v.type, c, n))));
+  }
+  const { bounds, le } = k;
+  const nulls = v.nulls;
+  for (let i = 0; i < n; i++) {
+    if (nulls && nulls[i]) continue;
+    const a = vals[i];
+    for (let j = 0; j < m; j++) if (le[j] ? a <= bounds[j] : a < bounds[j]) { pick[i] = j; break; }
+  }
+  return pick;
 }
 
 /** Per row, the index of the first true condition, else `count` (the else branch). */
