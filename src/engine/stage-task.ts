@@ -24,7 +24,7 @@ import { vectorOf, valueAt, type Batch, type Scalar, type Vector } from '../type
 import { compileExpr } from '../exec/expr/compile.js';
 import { execute } from '../exec/ops/execute.js';
 import { hashPartitions } from '../exec/ops/partition.js';
-import { concatBatches, emptyBatch, sliceBatch, takeBatch } from '../exec/ops/rows.js';
+import { concatBatches, sliceBatch, takeBatch } from '../exec/ops/rows.js';
 import { scanSplit, type BadRecordReport } from '../exec/ops/scan.js';
 import { crossComparator, sortBatch } from '../exec/ops/sort.js';
 import { encodeCsv, encodeJsonl } from '../exec/ops/write-text.js';

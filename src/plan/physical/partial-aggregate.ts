@@ -9,7 +9,8 @@
  *   avg(x)              -> sum(x), count(x) avg_final(sums, counts): the exact sum divided once
  *   any_value(x)        -> any_value        any_value
  *
- * `filter (where …)` applies in the partial. Aggregates with distinct, grouping sets and
+ * `filter (where …)` applies in the partial; equal partial calls are computed once. Distinct
+ * calls split as ./distinct-aggregate.ts says; aggregates with grouping sets and
  * stddev/variance are not split (their input rows go through the exchange).
  */
 import type { AggregateCall, Expr } from '../logical/expr.js';

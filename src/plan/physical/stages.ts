@@ -7,7 +7,7 @@
  *
  *   aggregate        partial aggregate in the input's stage, exchange hash(group keys), final
  *                    aggregate (./partial-aggregate.ts); distinct calls over one argument:
- *                    an aggregate by (keys, argument) below one by the keys
+ *                    a partial with grouping sets of the keys and the (keys, argument) pairs
  *                    (./distinct-aggregate.ts), one exchange on the keys; with grouping sets
  *                    or stddev: the rows go through hash(group keys; the keys every grouping
  *                    set shares) to the stage that aggregates; single without keys. None
