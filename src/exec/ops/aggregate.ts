@@ -145,7 +145,7 @@ class Grouping {
       const used = this.own.map((k) => keys[k]);
       const words = keyWords(used, n, this.keyIds);
       const pids = this.parent?.ids;
-      if (pids) words.unshift(Float64Array.from(pids.subarray(0, n)));
+      if (pids) words.unshift(new Float64Array(pids.subarray(0, n)));
       // Only the rows that can form a group (a pairs set skips rows without a value to pair).
       const only = this.pairsOnly ? someKey(used, n) : undefined;
       this.table ??= new GroupTable(words.length, Math.min(Math.max(n >> 2, 16), 1 << 16));

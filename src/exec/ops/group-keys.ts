@@ -61,7 +61,7 @@ function interned(values: ArrayLike<number | bigint>, nulls: Uint8Array | undefi
 
 function withNulls(values: Float64Array, nulls: Uint8Array | undefined, n: number): Float64Array {
   if (!nulls) return values;
-  const out = Float64Array.from(values.subarray(0, n));
+  const out = new Float64Array(values.subarray(0, n));
   for (let i = 0; i < n; i++) if (nulls[i]) out[i] = NaN;
   return out;
 }
@@ -101,7 +101,7 @@ function columnWords(v: Vector, n: number, ids?: KeyIds): Float64Array[] {
   const t = v.type;
   if (t.id === 'INTERVAL') {
     const iv = vals as IntervalValues;
-    return [withNulls(Float64Array.from(iv.months.subarray(0, n)), nulls, n), Float64Array.from(iv.days.subarray(0, n)), iv.micros];
+    return [withNulls(new Float64Array(iv.months.subarray(0, n)), nulls, n), new Float64Array(iv.days.subarray(0, n)), iv.micros];
   }
   if (t.id === 'VARCHAR') {
     const d = stringDict(v)!;
@@ -119,11 +119,11 @@ function columnWords(v: Vector, n: number, ids?: KeyIds): Float64Array[] {
     const f = vals as Float64Array;
     if (!nulls) return [f, zeros(n)];
     const flag = new Float64Array(n);
-    const out = Float64Array.from(f.subarray(0, n));
+    const out = new Float64Array(f.subarray(0, n));
     for (let i = 0; i < n; i++) if (nulls[i]) { flag[i] = 1; out[i] = 0; }
     return [out, flag];
   }
-  return [withNulls(Float64Array.from((vals as Int32Array | Uint8Array).subarray(0, n)), nulls, n)];
+  return [withNulls(new Float64Array((vals as Int32Array | Uint8Array).subarray(0, n)), nulls, n)];
 }
 
 /** How many words a key column of the type has (columnWords). */
