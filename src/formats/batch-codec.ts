@@ -64,11 +64,10 @@ function arraysOf(v: Vector, form: Form): { form: Form; parts: Uint8Array[]; byt
     }
     case 'big':
     case 'str': {
-      const strs = form === 'big' ? (vals as bigint[]).slice(0, n).map(String) : (vals as string[]).slice(0, n);
       // A dictionary when at most half the rows are distinct (a vector's own: only the strings it uses).
       const own = form !== 'str' ? undefined : v.dict ? v.dict : n >= 16 ? stringDict(v, n >> 1) : undefined;
       const dict = own && compact(own, v.nulls, n);
-      const distinct = dict ? dict.distinct : strs;
+      const distinct = dict ? dict.distinct : form === 'big' ? (vals as bigint[]).slice(0, n).map(String) : (vals as string[]).slice(0, n);
       const ends = new Int32Array(distinct.length);
       let at = 0;
       for (let i = 0; i < distinct.length; i++) ends[i] = at += distinct[i].length;

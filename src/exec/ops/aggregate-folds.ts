@@ -8,10 +8,10 @@
  * does not depend on how the input was cut into batches.
  */
 import { BIGINT, type DataType } from '../../types/datatype.js';
-import { MAX_SAFE, allocate, isBig, isSafe, type Vector } from '../../types/vector.js';
+import { MAX_SAFE, isBig, isSafe, type Vector } from '../../types/vector.js';
 import type { AggregateCall } from '../../plan/logical/expr.js';
 import { comparator } from '../expr/logic.js';
-import { fromBig } from '../expr/values.js';
+import { constantVector, fromBig } from '../expr/values.js';
 import { concatVectors, take } from './rows.js';
 
 export interface Fold {
@@ -71,11 +71,23 @@ export function makeFold(call: AggregateCall): Fold {
   }
 }
 
-export class CountFold implements Fold {
-  c = new Float64Array(0);
+class CountFold implements Fold {
+  private c = new Float64Array(0);
   begin(_: Vector[], groups: number): void { this.c = grown(this.c, groups); }
   add(g: number): void { this.c[g]++; }
+  addAll(ids: Int32Array, rows: Int32Array | undefined, n: number): boolean {
+    const c = this.c;
+    if (rows) for (let r = 0; r < rows.length; r++) c[ids[rows[r]]]++;
+    else for (let i = 0; i < n; i++) c[ids[i]]++;
+    return true;
+  }
   result(groups: number): Vector { return { type: BIGINT, length: groups, values: grown(this.c, groups).subarray(0, groups) }; }
+}
+
+/** s[g] += v[i] and c[g]++ for rows `rows` (undefined: 0..n-1) in groups ids[i]: a sum's one loop. */
+function sumRows(s: Float64Array, c: Float64Array, v: ArrayLike<number>, ids: Int32Array, rows: Int32Array | undefined, n: number): void {
+  if (rows) for (let r = 0; r < rows.length; r++) { const i = rows[r]; const g = ids[i]; s[g] += v[i]; c[g]++; }
+  else for (let i = 0; i < n; i++) { const g = ids[i]; s[g] += v[i]; c[g]++; }
 }
 
 /** sum and avg of doubles; avg_final of double partial sums (argument 2: their counts). */
@@ -97,9 +109,7 @@ class DoubleSum implements Fold {
   }
   addAll(ids: Int32Array, rows: Int32Array | undefined, n: number): boolean {
     if (this.counts) return false;
-    const { s, c, v } = this;
-    if (rows) for (let r = 0; r < rows.length; r++) { const i = rows[r]; const g = ids[i]; s[g] += v[i]; c[g]++; }
-    else for (let i = 0; i < n; i++) { const g = ids[i]; s[g] += v[i]; c[g]++; }
+    sumRows(this.s, this.c, this.v, ids, rows, n);
     return true;
   }
   result(groups: number): Vector {
@@ -135,9 +145,7 @@ class ExactSum implements Fold {
     else for (let i = 0; i < n; i++) mass += Math.abs(v[i]);
     this.mass = mass; // past 2^53 it stays past: every later batch adds row by row
     if (!(mass <= MAX_SAFE)) return false;
-    const { s, c } = this;
-    if (rows) for (let r = 0; r < rows.length; r++) { const i = rows[r]; const g = ids[i]; s[g] += v[i]; c[g]++; }
-    else for (let i = 0; i < n; i++) { const g = ids[i]; s[g] += v[i]; c[g]++; }
+    sumRows(this.s, this.c, v, ids, rows, n);
     return true;
   }
   add(g: number, i: number): void {
@@ -297,7 +305,7 @@ class BestRow implements Fold {
     return best;
   }
   result(groups: number): Vector {
-    if (this.vecs.length === 0) return { type: this.type, length: groups, values: allocate(this.type, groups), nulls: new Uint8Array(groups).fill(1) };
+    if (this.vecs.length === 0) return constantVector(this.type, null, groups);
     return this.compact(groups);
   }
 }

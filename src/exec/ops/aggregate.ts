@@ -2,8 +2,9 @@
  * Hash aggregation, streaming: batch after batch, rows are grouped by their key columns into one
  * GroupTable (group-keys.ts words, stable across batches) and each aggregate call folds its
  * group's rows into its state (aggregate-folds.ts). Nothing of a batch is kept once it is folded
- * but the key values of its new groups (and min/max's best rows), so a task's memory follows its
- * groups, not its input. `filter (where …)` and `distinct` choose the rows a call folds.
+ * (but min/max's best rows): the group keys come back from the table's words at the end, so a
+ * task's memory follows its groups, not its input. `filter (where …)` and `distinct` choose the
+ * rows a call folds.
  *
  * Without group keys the result is one row even over no input (count 0, other aggregates NULL);
  * with keys, a group exists only for rows that have it. Grouping sets group the same batches once
@@ -15,8 +16,8 @@ import type { Schema } from '../../types/schema.js';
 import { allocate, type Batch, type Vector } from '../../types/vector.js';
 import type { AggregateCall, Expr } from '../../plan/logical/expr.js';
 import { compileShared, type Compiled } from '../expr/compile.js';
-import { mergeNulls } from '../expr/values.js';
-import { CountFold, makeFold, type Fold } from './aggregate-folds.js';
+import { constantVector, mergeNulls } from '../expr/values.js';
+import { makeFold, type Fold } from './aggregate-folds.js';
 import { DistinctRows, KeyIds, keyVector, keyWords, wordCount } from './group-keys.js';
 import { GroupTable } from './group-table.js';
 import { concatBatches, take } from './rows.js';
@@ -57,13 +58,17 @@ interface CallInput {
 
 function callInputs(calls: CompiledAggregate[], b: Batch): CallInput[] {
   const n = b.length;
+  // Calls often share a condition (count(*) filter (where t = 'view'), sum(x) filter (where t = 'view')):
+  // compiled together, it is evaluated once, and its rows are listed once when no argument is NULL.
+  const rowsOf = new Map<Vector, Int32Array>();
   return calls.map((a) => {
     const args = a.args.map((f) => f(b));
-    // Calls often share a condition (count(*) filter (where t = 'view'), sum(x) filter (where t = 'view')): compiled together, evaluated once.
     const mask = a.filter?.(b);
     const skipNulls = a.call.fn !== 'count_star';
     const argNulls = skipNulls ? mergeNulls(n, args) : undefined;
     if (!mask && !argNulls) return { args };
+    const known = !argNulls && mask ? rowsOf.get(mask) : undefined;
+    if (known) return { args, rows: known };
     // The filter's true rows without NULL arguments.
     const keep = new Int32Array(n);
     let m = 0;
@@ -74,19 +79,15 @@ function callInputs(calls: CompiledAggregate[], b: Batch): CallInput[] {
       if (argNulls && argNulls[i]) continue;
       keep[m++] = i;
     }
-    return { args, rows: keep.subarray(0, m) };
+    const rows = keep.subarray(0, m);
+    if (!argNulls && mask) rowsOf.set(mask, rows);
+    return { args, rows };
   });
 }
 
 /** Folds rows `rows` (undefined: 0..n-1) of a batch into the groups `ids` gives them. */
 function foldRows(f: Fold, args: Vector[], ids: Int32Array, rows: Int32Array | undefined, n: number, groups: number): void {
   f.begin(args, groups);
-  if (f instanceof CountFold) {
-    const c = f.c;
-    if (rows) for (let r = 0; r < rows.length; r++) c[ids[rows[r]]]++;
-    else for (let i = 0; i < n; i++) c[ids[i]]++;
-    return;
-  }
   if (f.addAll?.(ids, rows, n)) return;
   if (rows) for (let r = 0; r < rows.length; r++) f.add(ids[rows[r]], rows[r]);
   else for (let i = 0; i < n; i++) f.add(ids[i], i);
@@ -201,17 +202,14 @@ class Grouping {
     const keyCount = this.spec.groupBy.length;
     const cols: Vector[] = [];
     for (let k = 0; k < keyCount; k++) {
-      cols.push(this.set.includes(k) ? this.keyColumn(k) : take(emptyVector(this.spec.schema[k]), new Int32Array(groups).fill(-1)));
+      cols.push(this.set.includes(k) ? this.keyColumn(k) : constantVector(this.spec.schema[k].type, null, groups));
     }
     if (withId) {
       let id = 0;
       for (let k = 0; k < keyCount; k++) if (!this.set.includes(k)) id |= 1 << (keyCount - 1 - k);
       cols.push({ type: BIGINT, length: groups, values: new Float64Array(groups).fill(id) });
     }
-    this.folds.forEach((f, j) => {
-      const type = this.spec.aggregates[j].call.type;
-      cols.push(f ? f.result(groups) : { type, length: groups, values: allocate(type, groups), nulls: new Uint8Array(groups).fill(1) });
-    });
+    this.folds.forEach((f, j) => cols.push(f ? f.result(groups) : constantVector(this.spec.aggregates[j].call.type, null, groups)));
     return { length: groups, columns: cols };
   }
 }

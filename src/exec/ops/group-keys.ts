@@ -20,7 +20,6 @@
 import type { DataType } from '../../types/datatype.js';
 import { isIntegral, isSafe, stringDict, vectorOf, type IntervalValues, type Vector } from '../../types/vector.js';
 import { GroupTable } from './group-table.js';
-import { take } from './rows.js';
 
 /** Stable ids of one key column's strings or big decimals, across the batches of a streaming grouping. */
 export class KeyIds {
@@ -221,18 +220,18 @@ export class DistinctRows {
 
   /** Of rows `rows` (in order; undefined: 0..n-1), those whose (group, arguments) pair is new. */
   firstRows(groupIds: Int32Array, args: Vector[], rows: Int32Array | undefined, n: number): Int32Array {
-    const all = rows ?? Int32Array.from({ length: n }, (_, i) => i);
-    const m = all.length;
-    const cols: Float64Array[] = [new Float64Array(m)];
-    for (let r = 0; r < m; r++) cols[0][r] = groupIds[all[r]];
-    for (const w of keyWords(args.map((a) => take(a, all)), m, this.ids)) cols.push(w);
-    this.table ??= new GroupTable(cols.length, Math.min(Math.max(m >> 2, 16), 1 << 16));
+    const cols = [new Float64Array(groupIds.subarray(0, n)), ...keyWords(args, n, this.ids)];
+    this.table ??= new GroupTable(cols.length, Math.min(Math.max(n >> 2, 16), 1 << 16));
     let next = this.table.size;
-    const ids = new Int32Array(m);
-    this.table.insert(cols, m, ids);
+    const ids = new Int32Array(n);
+    this.table.insert(cols, n, ids, rows);
     const out = new Int32Array(this.table.size - next);
+    const count = rows ? rows.length : n;
     let k = 0;
-    for (let r = 0; r < m; r++) if (ids[r] === next) { out[k++] = all[r]; next++; }
+    for (let r = 0; r < count; r++) {
+      const i = rows ? rows[r] : r;
+      if (ids[i] === next) { out[k++] = i; next++; }
+    }
     return out;
   }
 }
