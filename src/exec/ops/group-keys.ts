@@ -20,6 +20,7 @@
 import type { DataType } from '../../types/datatype.js';
 import { isIntegral, isSafe, stringDict, vectorOf, type IntervalValues, type Vector } from '../../types/vector.js';
 import { GroupTable } from './group-table.js';
+import { take } from './rows.js';
 
 /** Stable ids of one key column's strings or big decimals, across the batches of a streaming grouping. */
 export class KeyIds {
@@ -220,6 +221,8 @@ export class DistinctRows {
 
   /** Of rows `rows` (in order; undefined: 0..n-1), those whose (group, arguments) pair is new. */
   firstRows(groupIds: Int32Array, args: Vector[], rows: Int32Array | undefined, n: number): Int32Array {
+    // A few of the rows (a final aggregate's pair rows of one distinct call): their words only.
+    if (rows && rows.length * 2 < n) return this.firstOf(groupIds, args, rows);
     const cols = [new Float64Array(groupIds.subarray(0, n)), ...keyWords(args, n, this.ids)];
     this.table ??= new GroupTable(cols.length, Math.min(Math.max(n >> 2, 16), 1 << 16));
     let next = this.table.size;
@@ -232,6 +235,21 @@ export class DistinctRows {
       const i = rows ? rows[r] : r;
       if (ids[i] === next) { out[k++] = i; next++; }
     }
+    return out;
+  }
+
+  private firstOf(groupIds: Int32Array, args: Vector[], rows: Int32Array): Int32Array {
+    const m = rows.length;
+    const gids = new Float64Array(m);
+    for (let r = 0; r < m; r++) gids[r] = groupIds[rows[r]];
+    const cols = [gids, ...keyWords(args.map((v) => take(v, rows)), m, this.ids)];
+    this.table ??= new GroupTable(cols.length, Math.min(Math.max(m >> 2, 16), 1 << 16));
+    let next = this.table.size;
+    const ids = new Int32Array(m);
+    this.table.insert(cols, m, ids);
+    const out = new Int32Array(this.table.size - next);
+    let k = 0;
+    for (let r = 0; r < m; r++) if (ids[r] === next) { out[k++] = rows[r]; next++; }
     return out;
   }
 }
