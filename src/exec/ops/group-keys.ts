@@ -221,9 +221,18 @@ export class DistinctRows {
 
   /** Of rows `rows` (in order; undefined: 0..n-1), those whose (group, arguments) pair is new. */
   firstRows(groupIds: Int32Array, args: Vector[], rows: Int32Array | undefined, n: number): Int32Array {
-    // A few of the rows (a final aggregate's pair rows of one distinct call): their words only.
-    if (rows && rows.length * 2 < n) return this.firstOf(groupIds, args, rows);
-    const cols = [new Float64Array(groupIds.subarray(0, n)), ...keyWords(args, n, this.ids)];
+    if (rows && rows.length * 2 < n) {
+      // A few of the rows (a final aggregate's pair rows of one distinct call): their words only.
+      const m = rows.length;
+      const gids = new Float64Array(m);
+      for (let r = 0; r < m; r++) gids[r] = groupIds[rows[r]];
+      return this.fresh([gids, ...keyWords(args.map((v) => take(v, rows)), m, this.ids)], m, undefined, rows);
+    }
+    return this.fresh([new Float64Array(groupIds.subarray(0, n)), ...keyWords(args, n, this.ids)], n, rows, undefined);
+  }
+
+  /** The rows (of `rows`; undefined: all n) whose words are new to the table, as `rowOf` numbers them (undefined: themselves). */
+  private fresh(cols: Float64Array[], n: number, rows: Int32Array | undefined, rowOf: Int32Array | undefined): Int32Array {
     this.table ??= new GroupTable(cols.length, Math.min(Math.max(n >> 2, 16), 1 << 16));
     let next = this.table.size;
     const ids = new Int32Array(n);
@@ -233,23 +242,8 @@ export class DistinctRows {
     let k = 0;
     for (let r = 0; r < count; r++) {
       const i = rows ? rows[r] : r;
-      if (ids[i] === next) { out[k++] = i; next++; }
+      if (ids[i] === next) { out[k++] = rowOf ? rowOf[i] : i; next++; }
     }
-    return out;
-  }
-
-  private firstOf(groupIds: Int32Array, args: Vector[], rows: Int32Array): Int32Array {
-    const m = rows.length;
-    const gids = new Float64Array(m);
-    for (let r = 0; r < m; r++) gids[r] = groupIds[rows[r]];
-    const cols = [gids, ...keyWords(args.map((v) => take(v, rows)), m, this.ids)];
-    this.table ??= new GroupTable(cols.length, Math.min(Math.max(m >> 2, 16), 1 << 16));
-    let next = this.table.size;
-    const ids = new Int32Array(m);
-    this.table.insert(cols, m, ids);
-    const out = new Int32Array(this.table.size - next);
-    let k = 0;
-    for (let r = 0; r < m; r++) if (ids[r] === next) { out[k++] = rows[r]; next++; }
     return out;
   }
 }

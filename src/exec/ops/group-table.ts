@@ -50,14 +50,15 @@ export class GroupTable {
 
   /** out[i] = group index of row i's key tuple, adding new groups as they appear; `only`: just those rows (in order). */
   insert(cols: Float64Array[], rows: number, out: Int32Array, only?: Int32Array): void {
-    if (this.k === 2) this.insert2(cols[0], cols[1], rows, out, only);
-    else if (this.k === 3) this.insert3(cols[0], cols[1], cols[2], rows, out, only);
+    if (this.k === 2) this.insert2(cols, rows, out, only);
+    else if (this.k === 3) this.insert3(cols, rows, out, only);
     else this.insertK(cols, rows, out, only);
   }
 
   // insert2 and insert3: insertK unrolled for the common tuple widths (a key of two words, a
   // group and a BIGINT): on 2M rows into 1.2M groups, 35-45% less time than the loops over the words.
-  private insert2(a: Float64Array, b: Float64Array, rows: number, out: Int32Array, only?: Int32Array): void {
+  private insert2(cols: Float64Array[], rows: number, out: Int32Array, only?: Int32Array): void {
+    const [a, b] = cols;
     const count = only ? only.length : rows;
     let keys = this.keys;
     for (let r = 0; r < count; r++) {
@@ -69,7 +70,7 @@ export class GroupTable {
       for (;;) {
         const g = this.slots[s];
         if (g < 0) {
-          out[i] = this.add([a, b], i, h, s);
+          out[i] = this.add(cols, i, h, s);
           keys = this.keys;
           break;
         }
@@ -82,7 +83,8 @@ export class GroupTable {
     }
   }
 
-  private insert3(a: Float64Array, b: Float64Array, c: Float64Array, rows: number, out: Int32Array, only?: Int32Array): void {
+  private insert3(cols: Float64Array[], rows: number, out: Int32Array, only?: Int32Array): void {
+    const [a, b, c] = cols;
     const count = only ? only.length : rows;
     let keys = this.keys;
     for (let r = 0; r < count; r++) {
@@ -95,7 +97,7 @@ export class GroupTable {
       for (;;) {
         const g = this.slots[s];
         if (g < 0) {
-          out[i] = this.add([a, b, c], i, h, s);
+          out[i] = this.add(cols, i, h, s);
           keys = this.keys;
           break;
         }
