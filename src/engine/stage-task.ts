@@ -12,7 +12,7 @@
  * part files in partition order are the sorted result.
  */
 import { KindlingError } from '../common/errors.js';
-import { decodeBatch, encodeBatch } from '../formats/batch-codec.js';
+import { decodeBlocks, encodeBatch } from '../formats/batch-codec.js';
 import { encodeBatchParquet } from '../formats/parquet-batch.js';
 import type { SortKey } from '../plan/logical/expr.js';
 import type { TableSource } from '../plan/logical/plan.js';
@@ -22,7 +22,7 @@ import { storeFor } from '../storage/index.js';
 import type { Schema } from '../types/schema.js';
 import { vectorOf, valueAt, type Batch, type Scalar, type Vector } from '../types/vector.js';
 import { compileExpr } from '../exec/expr/compile.js';
-import { execute } from '../exec/ops/execute.js';
+import { executeParts } from '../exec/ops/execute.js';
 import { hashPartitions } from '../exec/ops/partition.js';
 import { concatBatches, sliceBatch, takeBatch } from '../exec/ops/rows.js';
 import { scanSplit, type BadRecordReport } from '../exec/ops/scan.js';
@@ -57,7 +57,7 @@ export async function runStageTask(task: StageTask, source?: SourceScan): Promis
       yield b;
     }
   }
-  const batch = await execute(task.plan, {
+  const parts = await executeParts(task.plan, {
     batches,
     scan: async (table, columns) => {
       const schema = columns.map((c) => table.schema[c]);
@@ -67,10 +67,10 @@ export async function runStageTask(task: StageTask, source?: SourceScan): Promis
       return columns.length === 0 ? { length: parts.reduce((s, b) => s + b.length, 0), columns: [] } : concatBatches(schema, parts);
     },
   });
-  const out = await writeOutput(task, batch);
+  const out = await writeOutput(task, parts);
   if (rejects.length > 0 && task.rejectsUri) await storeFor(task.rejectsUri).write(task.rejectsUri, rejects.join(''));
   return {
-    kind: 'stage', ...out, rows: batch.length,
+    kind: 'stage', ...out, rows: parts.reduce((sum, b) => sum + b.length, 0),
     ...(task.split ? { inputRows, rejectedRows } : {}),
     ...(rejects.length > 0 && task.rejectsUri ? { rejectsUri: task.rejectsUri } : {}),
     ms: Date.now() - t0,
@@ -106,7 +106,7 @@ async function fetchParts(stage: number, parts: ExchangePart[], types: Schema[nu
     }
     if (bytes.byteLength !== p.end - p.start) { lost.push({ part: p, why: 'it is shorter than its task reported' }); return undefined; }
     try {
-      return decodeBatch(bytes, types, p.uri);
+      return decodeBlocks(bytes, types, p.uri);
     } catch (e) {
       lost.push({ part: p, why: (e as Error).message });
       return undefined;
@@ -119,7 +119,7 @@ async function fetchParts(stage: number, parts: ExchangePart[], types: Schema[nu
       hint: 'the coordinator reruns those tasks, then this one',
     });
   }
-  return got.filter((b): b is Batch => b !== undefined);
+  return got.flatMap((b) => b ?? []);
 }
 
 const sortKeys = (keys: SortKey[]) => keys.map((k) => ({ expr: compileExpr(k.expr), desc: k.desc, nullsFirst: k.nullsFirst }));
@@ -175,26 +175,30 @@ async function readRange(input: StageInput, p: number, schema: Schema): Promise<
   return keep.length === b.length ? b : takeBatch(b, keep);
 }
 
-async function writeOutput(task: StageTask, b: Batch): Promise<Pick<StageResult, 'uri' | 'bytes' | 'offsets' | 'chunks' | 'samples'>> {
+/** Writes the task's result (parts whose concatenation is its rows: executeParts). */
+async function writeOutput(task: StageTask, parts: Batch[]): Promise<Pick<StageResult, 'uri' | 'bytes' | 'offsets' | 'chunks' | 'samples'>> {
   const o = task.output;
   const store = storeFor(o.uri);
+  const whole = () => (parts.length === 1 ? parts[0] : concatBatches(task.plan.schema, parts));
   if (o.kind === 'table') {
     const schema = task.plan.schema;
-    const bytes = o.format === 'csv' ? encodeCsv(schema, b) : o.format === 'jsonl' ? encodeJsonl(schema, b) : await encodeBatchParquet(schema, b, o.compression);
+    const bytes = o.format === 'csv' ? encodeCsv(schema, whole()) : o.format === 'jsonl' ? encodeJsonl(schema, whole()) : await encodeBatchParquet(schema, parts, o.compression);
     await store.write(o.uri, bytes);
     return { uri: o.uri, bytes: bytes.length };
   }
   const blocks: Uint8Array[] = [];
   let extra: Pick<StageResult, 'chunks' | 'samples' | 'offsets'>;
   if (o.partitioning.kind === 'range') {
-    const r = sortedRun(o.partitioning, b);
+    const r = sortedRun(o.partitioning, whole());
     blocks.push(...r.blocks);
     let at = 0;
     extra = { chunks: r.blocks.map((x, c) => ({ start: at, end: (at += x.length), rows: r.rows[c] })), samples: r.samples };
   } else {
-    blocks.push(...partitioned(o.partitioning, b));
     const offsets = [0];
-    for (const x of blocks) offsets.push(offsets[offsets.length - 1] + x.length);
+    for (const bs of partitioned(o.partitioning, parts)) {
+      blocks.push(...bs);
+      offsets.push(bs.reduce((at, x) => at + x.length, offsets[offsets.length - 1]));
+    }
     extra = { offsets };
   }
   const data = Buffer.concat(blocks);
@@ -202,10 +206,17 @@ async function writeOutput(task: StageTask, b: Batch): Promise<Pick<StageResult,
   return { uri: o.uri, bytes: data.length, ...extra };
 }
 
-function partitioned(p: Exclude<Partitioning, { kind: 'range' }>, b: Batch): Uint8Array[] {
-  if (p.kind !== 'hash') return [encodeBatch(b)];
-  const keys = p.keys.map((k) => compileExpr(k)(b));
-  return hashPartitions(keys, b.length, p.partitions).map((rows) => encodeBatch(takeBatch(b, rows)));
+/**
+ * Each partition's blocks, one per part that has rows in it (at least one: an empty partition
+ * is an empty block), the rows gathered straight into their encoding.
+ */
+function partitioned(p: Exclude<Partitioning, { kind: 'range' }>, parts: Batch[]): Uint8Array[][] {
+  const n = p.kind === 'hash' ? p.partitions : 1;
+  const rows = parts.map((b) => (p.kind === 'hash' ? hashPartitions(p.keys.map((k) => compileExpr(k)(b)), b.length, n) : [undefined]));
+  return Array.from({ length: n }, (_, q) => {
+    const blocks = parts.flatMap((b, j) => (rows[j][q]?.length === 0 ? [] : [encodeBatch(b, rows[j][q])]));
+    return blocks.length === 0 ? [encodeBatch(parts[0], new Int32Array(0))] : blocks;
+  });
 }
 
 /** The batch sorted by the keys, in chunks, with each chunk's first keys. */

@@ -11,7 +11,7 @@ import type { LogicalPlan, TableSource } from '../../src/plan/logical/plan.js';
 import { stageDag } from '../../src/plan/physical/stages.js';
 import { buildStageTask, type SqlPhysicalPlan, type SqlStagePlan } from '../../src/engine/sql-plan.js';
 import { runStageTask } from '../../src/engine/stage-task.js';
-import { decodeBatch } from '../../src/formats/batch-codec.js';
+import { decodeBlocks } from '../../src/formats/batch-codec.js';
 import { concatBatches } from '../../src/exec/ops/rows.js';
 import type { StageResult } from '../../src/plan/tasks.js';
 import type { Batch } from '../../src/types/vector.js';
@@ -44,7 +44,7 @@ export async function runStagesInProcess(plan: LogicalPlan, o: InProcessOptions)
       const rs: { attempt: number; result: StageResult }[] = [];
       for (let p = 0; p < s.tasks; p++) {
         const task = buildStageTask(physical, { stage: s.id, partition: p, attempt: 0 }, {}, '', (u) => results.get(u)!);
-        // The last stage hands its rows over as one exchange block instead of a Parquet part file.
+        // The last stage hands its rows over as exchange blocks instead of a Parquet part file.
         if (s === last) task.output = { kind: 'exchange', partitioning: { kind: 'single' }, uri: join(o.dir, `result-${p}.data`) };
         rs.push({ attempt: 0, result: await runStageTask(task, (t, cols, tk) => o.scan(t, cols, tk.partition, s.tasks)) });
       }
@@ -52,6 +52,6 @@ export async function runStagesInProcess(plan: LogicalPlan, o: InProcessOptions)
     }
   }
   const types = plan.schema.map((f) => f.type);
-  const parts = results.get(last.id)!.map((r) => decodeBatch(readFileSync(r.result.uri), types, r.result.uri));
+  const parts = results.get(last.id)!.flatMap((r) => decodeBlocks(readFileSync(r.result.uri), types, r.result.uri));
   return { batch: concatBatches(plan.schema, parts), stages };
 }

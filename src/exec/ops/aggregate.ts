@@ -255,8 +255,14 @@ export class HashAggregation {
   }
 
   result(): Batch {
-    if (!this.spec.groupingSets) return this.sets[0].result(false);
-    return concatBatches(this.spec.schema, this.sets.map((s) => s.result(true)));
+    const parts = this.results();
+    return parts.length === 1 ? parts[0] : concatBatches(this.spec.schema, parts);
+  }
+
+  /** The result in parts, one per grouping set: each set's other keys and calls all NULL in its part. */
+  results(): Batch[] {
+    if (!this.spec.groupingSets) return [this.sets[0].result(false)];
+    return this.sets.map((s) => s.result(true));
   }
 }
 
@@ -269,7 +275,16 @@ export function hashAggregate(spec: AggregateSpec, input: Batch): Batch {
 
 /** The aggregate operator over a stream of batches. */
 export async function aggregateBatches(spec: AggregateSpec, batches: AsyncIterable<Batch>): Promise<Batch> {
+  return (await aggregated(spec, batches)).result();
+}
+
+/** The same, its result in parts (HashAggregation.results). */
+export async function aggregateParts(spec: AggregateSpec, batches: AsyncIterable<Batch>): Promise<Batch[]> {
+  return (await aggregated(spec, batches)).results();
+}
+
+async function aggregated(spec: AggregateSpec, batches: AsyncIterable<Batch>): Promise<HashAggregation> {
   const h = new HashAggregation(spec);
   for await (const b of batches) h.add(b);
-  return h.result();
+  return h;
 }

@@ -15,7 +15,7 @@ import type { LogicalPlan, TableSource } from '../../plan/logical/plan.js';
 import type { Batch } from '../../types/vector.js';
 import { compileExpr, compileShared } from '../expr/compile.js';
 import { FLIPPED, type Comparison } from '../expr/logic.js';
-import { aggregateBatches, aggregateSpec } from './aggregate.js';
+import { aggregateBatches, aggregateParts, aggregateSpec } from './aggregate.js';
 import { hashJoin, planJoin } from './join.js';
 import { concatBatches, sliceBatch, takeBatch, trueRows } from './rows.js';
 import { distinctRows, setOperation } from './setops.js';
@@ -83,6 +83,16 @@ export async function* batches(p: LogicalPlan, ctx: ExecContext): AsyncGenerator
     }
   }
   yield await execute(p, ctx);
+}
+
+/**
+ * The plan's rows in parts whose concatenation is its result: an aggregate over grouping sets
+ * gives one part per set (the exchange codec then sends a set's all-NULL columns as a flag);
+ * anything else, its one batch.
+ */
+export async function executeParts(p: LogicalPlan, ctx: ExecContext): Promise<Batch[]> {
+  if (p.op === 'aggregate' && p.groupingSets) return aggregateParts(aggregateSpec(p), batches(p.input, ctx));
+  return [await execute(p, ctx)];
 }
 
 export async function execute(p: LogicalPlan, ctx: ExecContext): Promise<Batch> {
