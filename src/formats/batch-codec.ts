@@ -7,7 +7,11 @@
  * column, then slices). A column that repeats its strings (at most half of its rows distinct)
  * travels as its distinct strings plus an int32 id per row ('dstr'), and reads back as shared
  * string instances. A fixed-width column at least half NULL carries only its non-NULL rows'
- * values ('present'). The reader knows the schema; the header says each column's form.
+ * values ('present'); one with no value in any row, or one value in every row, carries none
+ * (the header says so: a grouping set's other keys and calls, its id). A writer may encode chosen
+ * rows of a batch (a hash partition's), gathered straight into the block, and may write several
+ * blocks one after another for one partition (decodeBlocks reads them all). The reader knows the
+ * schema; the header says each column's form.
  */
 import { KindlingError } from '../common/errors.js';
 import type { DataType } from '../types/datatype.js';

@@ -53,6 +53,27 @@ export interface StringDict {
   strings: string[];
 }
 
+/**
+ * A VARCHAR vector given by its dictionary, whose `values` (every row's string) are made when
+ * first read: grouping, hashing, comparisons with a constant and the exchange codec use the ids
+ * only, so a scanned column often never needs them. NULL rows (id < 0 allowed) read ''.
+ */
+export function dictVector(type: DataType, length: number, dict: StringDict, nulls?: Uint8Array): Vector {
+  const v = { type, length, ...(nulls ? { nulls } : {}), dict } as Vector;
+  Object.defineProperty(v, 'values', {
+    configurable: true,
+    enumerable: true,
+    get(): string[] {
+      const { ids, strings } = dict;
+      const values = new Array<string>(length);
+      for (let i = 0; i < length; i++) values[i] = (nulls && nulls[i]) || ids[i] < 0 ? '' : strings[ids[i]];
+      Object.defineProperty(v, 'values', { value: values, writable: true, enumerable: true, configurable: true });
+      return values;
+    },
+  });
+  return v;
+}
+
 /** A VARCHAR vector's dictionary: its own, else one built (NULL rows: id 0); undefined past maxDistinct strings. */
 export function stringDict(v: Vector, maxDistinct = Infinity): StringDict | undefined {
   if (v.dict) return v.dict;

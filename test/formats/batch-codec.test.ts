@@ -2,9 +2,9 @@
 // least half NULL carries only its non-NULL rows' values), and refuses a damaged block.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeBatch, encodeBatch } from '../../src/formats/batch-codec.js';
+import { decodeBatch, decodeBlocks, encodeBatch } from '../../src/formats/batch-codec.js';
 import { BIGINT, BOOLEAN, DATE, DOUBLE, INTEGER, VARCHAR } from '../../src/types/datatype.js';
-import { scalars, type Vector } from '../../src/types/vector.js';
+import { dictVector, scalars, type Vector } from '../../src/types/vector.js';
 import { KindlingError } from '../../src/common/errors.js';
 
 const n = 100;
@@ -38,4 +38,30 @@ test('a sparse column is smaller on the wire, and a damaged header is refused', 
   const bytes = encodeBatch({ length: n, columns: [columns(nullsEvery(9))[1]] });
   const cut = bytes.subarray(0, bytes.byteLength - 48);
   assert.throws(() => decodeBatch(cut, [INTEGER], 'cut block'), (e: unknown) => e instanceof KindlingError && /truncated/.test(e.message));
+});
+
+test('chosen rows encode as if taken first; all-NULL and constant columns travel as header flags; blocks decode one after another', () => {
+  const cols = columns(nullsEvery(9));
+  const rows = Int32Array.from({ length: 40 }, (_, j) => (j * 37) % n);
+  const back = decodeBatch(encodeBatch({ length: n, columns: cols }, rows), cols.map((c) => c.type), 'rows block');
+  assert.equal(back.length, rows.length);
+  back.columns.forEach((c, k) => assert.deepEqual(scalars(c), Array.from(rows, (i) => scalars(cols[k])[i]), `column ${k}`));
+  const allNull: Vector = { type: BIGINT, length: n, values: new Float64Array(n), nulls: new Uint8Array(n).fill(1) };
+  const constant: Vector = { type: INTEGER, length: n, values: new Int32Array(n).fill(7) };
+  const dense: Vector = { type: INTEGER, length: n, values: new Int32Array(n).fill(7).map((x, i) => x + i) };
+  const flags = encodeBatch({ length: n, columns: [allNull, constant] });
+  assert.ok(flags.byteLength < 8 * 16, `${flags.byteLength} bytes: no values travel`);
+  const blocks = Buffer.concat([flags, encodeBatch({ length: n, columns: [allNull, dense] }, Int32Array.of(3, 5))]);
+  const got = decodeBlocks(blocks, [BIGINT, INTEGER], 'two blocks');
+  assert.equal(got.length, 2);
+  assert.deepEqual(scalars(got[0].columns[0]), new Array(n).fill(null));
+  assert.deepEqual(scalars(got[0].columns[1]), new Array(n).fill(7));
+  assert.deepEqual(scalars(got[1].columns[1]), [10, 12]);
+});
+
+test('a dictionary vector makes its strings when first read, NULL rows as empty strings', () => {
+  const v = dictVector(VARCHAR, 4, { ids: Int32Array.of(1, -1, 0, 1), strings: ['a', 'b'] }, Uint8Array.of(0, 1, 0, 0));
+  assert.deepEqual(scalars(v), ['b', null, 'a', 'b']);
+  assert.deepEqual(v.values, ['b', '', 'a', 'b']);
+  assert.equal(v.values, v.values, 'made once');
 });

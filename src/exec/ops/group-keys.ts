@@ -94,24 +94,28 @@ function integralWords(vals: Float64Array | BigInt64Array, nulls: Uint8Array | u
   return [withNulls(lo, nulls, n), hi];
 }
 
+/** A string column's word: its dictionary id (stable ones with `ids`), NaN for NULL; its `values` are not read. */
+function stringWords(v: Vector, n: number, ids?: KeyIds): Float64Array {
+  const nulls = v.nulls;
+  const d = stringDict(v)!;
+  const local = d.ids;
+  const out = new Float64Array(n);
+  if (ids) {
+    const stable = ids.remap(d.strings);
+    for (let i = 0; i < n; i++) out[i] = nulls && nulls[i] ? NaN : stable[local[i]];
+  } else for (let i = 0; i < n; i++) out[i] = nulls && nulls[i] ? NaN : local[i];
+  return out;
+}
+
 /** The words of one key column over rows [0, n); `ids` keeps string and big decimal ids stable across calls. */
 function columnWords(v: Vector, n: number, ids?: KeyIds): Float64Array[] {
   const nulls = v.nulls;
-  const vals = v.values;
   const t = v.type;
+  if (t.id === 'VARCHAR') return [stringWords(v, n, ids)];
+  const vals = v.values;
   if (t.id === 'INTERVAL') {
     const iv = vals as IntervalValues;
     return [withNulls(new Float64Array(iv.months.subarray(0, n)), nulls, n), new Float64Array(iv.days.subarray(0, n)), iv.micros];
-  }
-  if (t.id === 'VARCHAR') {
-    const d = stringDict(v)!;
-    const local = d.ids;
-    const out = new Float64Array(n);
-    if (ids) {
-      const stable = ids.remap(d.strings);
-      for (let i = 0; i < n; i++) out[i] = nulls && nulls[i] ? NaN : stable[local[i]];
-    } else for (let i = 0; i < n; i++) out[i] = nulls && nulls[i] ? NaN : local[i];
-    return [out];
   }
   if (t.id === 'DECIMAL' && t.precision > 18) return [interned(vals as ArrayLike<number | bigint>, nulls, n, ids ?? new KeyIds())];
   if (isIntegral(t)) return integralWords(vals as Float64Array | BigInt64Array, nulls, n);

@@ -12,7 +12,7 @@
  */
 import type { Field } from '../../types/schema.js';
 import { typeName, type DataType } from '../../types/datatype.js';
-import { allocate, bigForm, type IntervalValues, type Scalar, type StringDict, type Vector, type VectorValues } from '../../types/vector.js';
+import { allocate, bigForm, dictVector, type IntervalValues, type Scalar, type StringDict, type Vector, type VectorValues } from '../../types/vector.js';
 import type { RecordBatch } from '../../formats/csv/types.js';
 import { decodeBigInt, decodeDecimal, decodeFloat, decodeInt, type BadValueSink, type DecodeContext } from '../../formats/csv/decode.js';
 import { decodeBool, decodeDate, decodeInt32, decodeTimestampMicros, slowValue, TYPE_HINTS } from '../../formats/csv/decode-more.js';
@@ -75,7 +75,7 @@ export class CsvColumn {
     sink.clear();
     const nulls = new Uint8Array(n);
     const isNullText = this.nullBytes ? this.markNullText(batch) : undefined;
-    let values: VectorValues;
+    let values: VectorValues | undefined;
     switch (t.id) {
       case 'BOOLEAN': decodeBool(batch, k, (values = new Uint8Array(n)), nulls, ctx); break;
       case 'INTEGER': decodeInt32(batch, k, (values = new Int32Array(n)), nulls, ctx); break;
@@ -106,13 +106,14 @@ export class CsvColumn {
         nulls[r] = 1;
         bad.push({ row: r, field: this.field.name, reason: sink.reasons[j], hint: TYPE_HINTS[t.id] });
       } else {
-        values = put(t, values, r, v);
+        values = put(t, values!, r, v); // no VARCHAR value is rejected here: strings() reports its own
         nulls[r] = 0;
       }
     }
-    const out: Vector = nulls.indexOf(1) >= 0 ? { type: t, length: n, values, nulls } : { type: t, length: n, values };
-    if (t.id === 'VARCHAR' && this.lastDict) out.dict = this.lastDict;
-    return out;
+    const anyNull = nulls.indexOf(1) >= 0;
+    // Strings by their dictionary (strings() returned none): the values only if an operator reads them.
+    if (values === undefined) return dictVector(t, n, this.lastDict!, anyNull ? nulls : undefined);
+    return anyNull ? { type: t, length: n, values, nulls } : { type: t, length: n, values };
   }
 
   /** Fields that spell the nullValue become empty (so every decoder reads NULL); returns which. */
@@ -223,24 +224,20 @@ export class CsvColumn {
   /** The dictionary ids of the last strings() batch, when every non-NULL row has one. */
   private lastDict: StringDict | undefined;
 
-  private strings(batch: RecordBatch, nulls: Uint8Array, isNullText: Uint8Array | undefined, bad: BadValue[]): string[] {
+  /** The batch's strings, undefined when the dictionary ids give every row's (read() makes a dictVector then). */
+  private strings(batch: RecordBatch, nulls: Uint8Array, isNullText: Uint8Array | undefined, bad: BadValue[]): string[] | undefined {
     const n = batch.rows;
     if (this.dict!.size > MAX_DICT) this.dict = new ByteDictionary();
     const dict = this.dict!;
     const ids = new Int32Array(n);
     dict.encode(batch, this.slot, ids);
-    const values = new Array<string>(n);
     const strs = dict.values;
     let idless = false;
     for (let r = 0; r < n; r++) {
-      const id = ids[r];
-      if (id >= 0) values[r] = strs[id];
-      else {
-        values[r] = '';
-        // Empty: NULL under the default nullValue '', else only where the field spelled the nullValue.
-        if (!isNullText || isNullText[r]) nulls[r] = 1;
-        else idless = true;
-      }
+      if (ids[r] >= 0) continue;
+      // Empty: NULL under the default nullValue '', else only where the field spelled the nullValue.
+      if (!isNullText || isNullText[r]) nulls[r] = 1;
+      else idless = true;
     }
     // Invalid UTF-8 may decode two byte strings to one string: no dictionary then.
     this.lastDict = idless || dict.invalidCount > 0 ? undefined : { ids, strings: strs };
@@ -253,6 +250,9 @@ export class CsvColumn {
         }
       }
     }
+    if (this.lastDict) return undefined;
+    const values = new Array<string>(n);
+    for (let r = 0; r < n; r++) values[r] = ids[r] >= 0 ? strs[ids[r]] : '';
     return values;
   }
 }
