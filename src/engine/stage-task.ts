@@ -212,7 +212,8 @@ async function writeOutput(task: StageTask, parts: Batch[]): Promise<Pick<StageR
  */
 function partitioned(p: Exclude<Partitioning, { kind: 'range' }>, parts: Batch[]): Uint8Array[][] {
   const n = p.kind === 'hash' ? p.partitions : 1;
-  const rows = parts.map((b) => (p.kind === 'hash' ? hashPartitions(p.keys.map((k) => compileExpr(k)(b)), b.length, n) : [undefined]));
+  const keys = p.kind === 'hash' ? p.keys.map((k) => compileExpr(k)) : [];
+  const rows = parts.map((b) => (p.kind === 'hash' ? hashPartitions(keys.map((f) => f(b)), b.length, n) : [undefined]));
   return Array.from({ length: n }, (_, q) => {
     const blocks = parts.flatMap((b, j) => (rows[j][q]?.length === 0 ? [] : [encodeBatch(b, rows[j][q])]));
     return blocks.length === 0 ? [encodeBatch(parts[0], new Int32Array(0))] : blocks;

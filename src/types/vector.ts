@@ -53,6 +53,14 @@ export interface StringDict {
   strings: string[];
 }
 
+/** Every row's string of a dictionary's ids; NULL rows and ids < 0 give ''. */
+export function dictStrings(dict: StringDict, length: number, nulls?: Uint8Array): string[] {
+  const { ids, strings } = dict;
+  const values = new Array<string>(length);
+  for (let i = 0; i < length; i++) values[i] = (nulls && nulls[i]) || ids[i] < 0 ? '' : strings[ids[i]];
+  return values;
+}
+
 /**
  * A VARCHAR vector given by its dictionary, whose `values` (every row's string) are made when
  * first read: grouping, hashing, comparisons with a constant and the exchange codec use the ids
@@ -64,9 +72,7 @@ export function dictVector(type: DataType, length: number, dict: StringDict, nul
     configurable: true,
     enumerable: true,
     get(): string[] {
-      const { ids, strings } = dict;
-      const values = new Array<string>(length);
-      for (let i = 0; i < length; i++) values[i] = (nulls && nulls[i]) || ids[i] < 0 ? '' : strings[ids[i]];
+      const values = dictStrings(dict, length, nulls);
       Object.defineProperty(v, 'values', { value: values, writable: true, enumerable: true, configurable: true });
       return values;
     },

@@ -12,7 +12,7 @@
  */
 import type { Field } from '../../types/schema.js';
 import { typeName, type DataType } from '../../types/datatype.js';
-import { allocate, bigForm, dictVector, type IntervalValues, type Scalar, type StringDict, type Vector, type VectorValues } from '../../types/vector.js';
+import { allocate, bigForm, dictStrings, dictVector, type IntervalValues, type Scalar, type StringDict, type Vector, type VectorValues } from '../../types/vector.js';
 import type { RecordBatch } from '../../formats/csv/types.js';
 import { decodeBigInt, decodeDecimal, decodeFloat, decodeInt, type BadValueSink, type DecodeContext } from '../../formats/csv/decode.js';
 import { decodeBool, decodeDate, decodeInt32, decodeTimestampMicros, slowValue, TYPE_HINTS } from '../../formats/csv/decode-more.js';
@@ -250,10 +250,7 @@ export class CsvColumn {
         }
       }
     }
-    if (this.lastDict) return undefined;
-    const values = new Array<string>(n);
-    for (let r = 0; r < n; r++) values[r] = ids[r] >= 0 ? strs[ids[r]] : '';
-    return values;
+    return this.lastDict ? undefined : dictStrings({ ids, strings: strs }, n);
   }
 }
 
