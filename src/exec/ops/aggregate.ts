@@ -18,7 +18,7 @@ import type { AggregateCall, Expr } from '../../plan/logical/expr.js';
 import { compileShared, type Compiled } from '../expr/compile.js';
 import { constantVector, mergeNulls } from '../expr/values.js';
 import { makeFold, type Fold } from './aggregate-folds.js';
-import { DistinctRows, KeyIds, keyVector, keyWords, wordCount } from './group-keys.js';
+import { DistinctRows, KeyIds, keyVector, keyWords, wordCount, WordScratch } from './group-keys.js';
 import { GroupTable } from './group-table.js';
 import { concatBatches, take } from './rows.js';
 
@@ -56,12 +56,13 @@ interface CallInput {
   rows?: Int32Array;
 }
 
-function callInputs(calls: CompiledAggregate[], b: Batch): CallInput[] {
+/** `bufs`: per call, a row buffer to reuse batch after batch (a streaming aggregation's; the rows die with the batch). */
+function callInputs(calls: CompiledAggregate[], b: Batch, bufs?: Int32Array[]): CallInput[] {
   const n = b.length;
   // Calls often share a condition (count(*) filter (where t = 'view'), sum(x) filter (where t = 'view')):
   // compiled together, it is evaluated once, and its rows are listed once when no argument is NULL.
   const rowsOf = new Map<Vector, Int32Array>();
-  return calls.map((a) => {
+  return calls.map((a, j) => {
     const args = a.args.map((f) => f(b));
     const mask = a.filter?.(b);
     const skipNulls = a.call.fn !== 'count_star';
@@ -70,7 +71,11 @@ function callInputs(calls: CompiledAggregate[], b: Batch): CallInput[] {
     const known = !argNulls && mask ? rowsOf.get(mask) : undefined;
     if (known) return { args, rows: known };
     // The filter's true rows without NULL arguments.
-    const keep = new Int32Array(n);
+    let keep: Int32Array;
+    if (bufs) {
+      if (!bufs[j] || bufs[j].length < n) bufs[j] = new Int32Array(Math.max(n, 8192));
+      keep = bufs[j];
+    } else keep = new Int32Array(n);
     let m = 0;
     const mv = mask?.values as Uint8Array | undefined;
     const mn = mask?.nulls;
@@ -122,6 +127,8 @@ class Grouping {
   /** The current batch's group per row (a child set reads its parent's). */
   ids = new Int32Array(0);
   private keyCols = new Map<number, Vector>();
+  /** The current batch's key words (the table copies a new group's). */
+  private readonly scratch = new WordScratch();
 
   constructor(private readonly spec: AggregateSpec, readonly set: number[], calls: number[] | undefined, private readonly parent?: Grouping) {
     this.own = parent ? set.filter((k) => !parent.set.includes(k)) : set;
@@ -144,9 +151,14 @@ class Grouping {
     const ids = this.ids.subarray(0, n);
     if (this.set.length > 0) {
       const used = this.own.map((k) => keys[k]);
-      const words = keyWords(used, n, this.keyIds);
+      this.scratch.reset();
+      const words = keyWords(used, n, this.keyIds, this.scratch);
       const pids = this.parent?.ids;
-      if (pids) words.unshift(new Float64Array(pids.subarray(0, n)));
+      if (pids) {
+        const w = this.scratch.take(n);
+        for (let i = 0; i < n; i++) w[i] = pids[i];
+        words.unshift(w);
+      }
       // Only the rows that can form a group (a pairs set skips rows without a value to pair).
       const only = this.pairsOnly ? someKey(used, n) : undefined;
       this.table ??= new GroupTable(words.length, Math.min(Math.max(n >> 2, 16), 1 << 16));
@@ -236,6 +248,7 @@ const holds = (set: number[], other: number[]) => other.length > 0 && other.leng
 /** The aggregate operator, fed batch by batch. */
 export class HashAggregation {
   private readonly sets: Grouping[];
+  private readonly rowBufs: Int32Array[] = [];
 
   constructor(private readonly spec: AggregateSpec) {
     const sets = spec.groupingSets ?? [spec.groupBy.map((_, k) => k)];
@@ -250,7 +263,7 @@ export class HashAggregation {
   add(b: Batch): void {
     if (b.length === 0) return;
     const keys = this.spec.groupBy.map((f) => f(b));
-    const inputs = callInputs(this.spec.aggregates, b);
+    const inputs = callInputs(this.spec.aggregates, b, this.rowBufs);
     for (const s of this.sets) s.add(keys, inputs, b.length);
   }
 

@@ -53,16 +53,42 @@ export class KeyIds {
 /** A big decimal's id key: a number when it is safe (so 5 and 5n are one key). */
 const bigKey = (x: number | bigint) => (typeof x === 'number' ? x : isSafe(Number(x)) ? Number(x) : x);
 
-function interned(values: ArrayLike<number | bigint>, nulls: Uint8Array | undefined, n: number, ids: KeyIds): Float64Array {
-  const out = new Float64Array(n);
+/**
+ * Word buffers reused batch after batch by a streaming grouping: a batch's key words are dead
+ * once GroupTable.insert has copied the new groups' words, so the next batch writes over them
+ * instead of allocating (and the GC collecting) a Float64Array per key word and batch.
+ */
+export class WordScratch {
+  private readonly bufs: Float64Array[] = [];
+  private next = 0;
+
+  /** The buffers handed out since are free again (call before each batch). */
+  reset(): void {
+    this.next = 0;
+  }
+
+  /** n words, of undefined content: the caller writes every one. */
+  take(n: number): Float64Array {
+    let b = this.bufs[this.next];
+    if (!b || b.length < n) b = this.bufs[this.next] = new Float64Array(Math.max(n, 8192));
+    this.next++;
+    return b.length === n ? b : b.subarray(0, n);
+  }
+}
+
+type Alloc = (n: number) => Float64Array;
+const fresh: Alloc = (n) => new Float64Array(n);
+
+function interned(values: ArrayLike<number | bigint>, nulls: Uint8Array | undefined, n: number, ids: KeyIds, alloc: Alloc): Float64Array {
+  const out = alloc(n);
   for (let i = 0; i < n; i++) out[i] = nulls && nulls[i] ? NaN : ids.id(bigKey(values[i]));
   return out;
 }
 
-function withNulls(values: Float64Array, nulls: Uint8Array | undefined, n: number): Float64Array {
+function withNulls(values: Float64Array, nulls: Uint8Array | undefined, n: number, alloc: Alloc): Float64Array {
   if (!nulls) return values;
-  const out = new Float64Array(values.subarray(0, n));
-  for (let i = 0; i < n; i++) if (nulls[i]) out[i] = NaN;
+  const out = alloc(n);
+  for (let i = 0; i < n; i++) out[i] = nulls[i] ? NaN : values[i];
   return out;
 }
 
@@ -79,27 +105,26 @@ function zeros(n: number): Float64Array {
  * An integral column's words, equal for both forms: a safe value x is [x, 0]; a value past 2^53
  * is its low and high 32-bit halves (the high one is never 0 there).
  */
-function integralWords(vals: Float64Array | BigInt64Array, nulls: Uint8Array | undefined, n: number): Float64Array[] {
-  if (!(vals instanceof BigInt64Array)) return [withNulls(vals, nulls, n), zeros(n)];
-  const hi = new Float64Array(n);
-  const lo = new Float64Array(n);
+function integralWords(vals: Float64Array | BigInt64Array, nulls: Uint8Array | undefined, n: number, alloc: Alloc): Float64Array[] {
+  if (!(vals instanceof BigInt64Array)) return [withNulls(vals, nulls, n, alloc), zeros(n)];
+  const hi = alloc(n);
+  const lo = alloc(n);
   const h = new Int32Array(vals.buffer, vals.byteOffset, n * 2);
   for (let i = 0; i < n; i++) {
     const l = h[2 * i];
     const u = h[2 * i + 1];
     const x = u * TWO32 + (l >>> 0);
-    if (isSafe(x)) lo[i] = x;
-    else { lo[i] = l; hi[i] = u; }
+    if (nulls && nulls[i]) { lo[i] = NaN; hi[i] = 0; } else if (isSafe(x)) { lo[i] = x; hi[i] = 0; } else { lo[i] = l; hi[i] = u; }
   }
-  return [withNulls(lo, nulls, n), hi];
+  return [lo, hi];
 }
 
 /** A string column's word: its dictionary id (stable ones with `ids`), NaN for NULL; its `values` are not read. */
-function stringWords(v: Vector, n: number, ids?: KeyIds): Float64Array {
+function stringWords(v: Vector, n: number, ids: KeyIds | undefined, alloc: Alloc): Float64Array {
   const nulls = v.nulls;
   const d = stringDict(v)!;
   const local = d.ids;
-  const out = new Float64Array(n);
+  const out = alloc(n);
   if (ids) {
     const stable = ids.remap(d.strings);
     for (let i = 0; i < n; i++) out[i] = nulls && nulls[i] ? NaN : stable[local[i]];
@@ -108,26 +133,36 @@ function stringWords(v: Vector, n: number, ids?: KeyIds): Float64Array {
 }
 
 /** The words of one key column over rows [0, n); `ids` keeps string and big decimal ids stable across calls. */
-function columnWords(v: Vector, n: number, ids?: KeyIds): Float64Array[] {
+function columnWords(v: Vector, n: number, ids: KeyIds | undefined, alloc: Alloc): Float64Array[] {
   const nulls = v.nulls;
   const t = v.type;
-  if (t.id === 'VARCHAR') return [stringWords(v, n, ids)];
+  if (t.id === 'VARCHAR') return [stringWords(v, n, ids, alloc)];
   const vals = v.values;
   if (t.id === 'INTERVAL') {
     const iv = vals as IntervalValues;
-    return [withNulls(new Float64Array(iv.months.subarray(0, n)), nulls, n), new Float64Array(iv.days.subarray(0, n)), iv.micros];
+    return [small(iv.months, nulls, n, alloc), small(iv.days, undefined, n, alloc), iv.micros];
   }
-  if (t.id === 'DECIMAL' && t.precision > 18) return [interned(vals as ArrayLike<number | bigint>, nulls, n, ids ?? new KeyIds())];
-  if (isIntegral(t)) return integralWords(vals as Float64Array | BigInt64Array, nulls, n);
+  if (t.id === 'DECIMAL' && t.precision > 18) return [interned(vals as ArrayLike<number | bigint>, nulls, n, ids ?? new KeyIds(), alloc)];
+  if (isIntegral(t)) return integralWords(vals as Float64Array | BigInt64Array, nulls, n, alloc);
   if (t.id === 'DOUBLE') {
     const f = vals as Float64Array;
     if (!nulls) return [f, zeros(n)];
-    const flag = new Float64Array(n);
-    const out = new Float64Array(f.subarray(0, n));
-    for (let i = 0; i < n; i++) if (nulls[i]) { flag[i] = 1; out[i] = 0; }
+    const flag = alloc(n);
+    const out = alloc(n);
+    for (let i = 0; i < n; i++) {
+      if (nulls[i]) { flag[i] = 1; out[i] = 0; } else { flag[i] = 0; out[i] = f[i]; }
+    }
     return [out, flag];
   }
-  return [withNulls(new Float64Array((vals as Int32Array | Uint8Array).subarray(0, n)), nulls, n)];
+  return [small(vals as Int32Array | Uint8Array, nulls, n, alloc)];
+}
+
+/** An Int32Array or Uint8Array column's words: the values, NaN for NULL. */
+function small(vals: Int32Array | Uint8Array, nulls: Uint8Array | undefined, n: number, alloc: Alloc): Float64Array {
+  const out = alloc(n);
+  if (nulls) for (let i = 0; i < n; i++) out[i] = nulls[i] ? NaN : vals[i];
+  else for (let i = 0; i < n; i++) out[i] = vals[i];
+  return out;
 }
 
 /** How many words a key column of the type has (columnWords). */
@@ -198,9 +233,10 @@ export function keyVector(t: DataType, table: GroupTable, offset: number, groups
   return done(out);
 }
 
-/** The key words of the columns over rows [0, n). */
-export function keyWords(cols: Vector[], n: number, ids?: KeyIds[]): Float64Array[] {
-  return cols.flatMap((c, k) => columnWords(c, n, ids?.[k]));
+/** The key words of the columns over rows [0, n); with `scratch`, in its buffers (valid until its next reset). */
+export function keyWords(cols: Vector[], n: number, ids?: KeyIds[], scratch?: WordScratch): Float64Array[] {
+  const alloc = scratch ? (m: number) => scratch.take(m) : fresh;
+  return cols.flatMap((c, k) => columnWords(c, n, ids?.[k], alloc));
 }
 
 /** Group ids 0..count-1 per row, in order of first appearance, and each group's first row. */
@@ -219,27 +255,33 @@ export function groupRows(keys: Vector[], n: number): { ids: Int32Array; count: 
 export class DistinctRows {
   private table?: GroupTable;
   private readonly ids: KeyIds[];
+  private readonly scratch = new WordScratch();
+  private seen = new Int32Array(0);
   constructor(args: number) {
     this.ids = Array.from({ length: args }, () => new KeyIds());
   }
 
   /** Of rows `rows` (in order; undefined: 0..n-1), those whose (group, arguments) pair is new. */
   firstRows(groupIds: Int32Array, args: Vector[], rows: Int32Array | undefined, n: number): Int32Array {
+    this.scratch.reset();
     if (rows && rows.length * 2 < n) {
       // A few of the rows (a final aggregate's pair rows of one distinct call): their words only.
       const m = rows.length;
-      const gids = new Float64Array(m);
+      const gids = this.scratch.take(m);
       for (let r = 0; r < m; r++) gids[r] = groupIds[rows[r]];
-      return this.fresh([gids, ...keyWords(args.map((v) => take(v, rows)), m, this.ids)], m, undefined, rows);
+      return this.fresh([gids, ...keyWords(args.map((v) => take(v, rows)), m, this.ids, this.scratch)], m, undefined, rows);
     }
-    return this.fresh([new Float64Array(groupIds.subarray(0, n)), ...keyWords(args, n, this.ids)], n, rows, undefined);
+    const gids = this.scratch.take(n);
+    for (let i = 0; i < n; i++) gids[i] = groupIds[i];
+    return this.fresh([gids, ...keyWords(args, n, this.ids, this.scratch)], n, rows, undefined);
   }
 
   /** The rows (of `rows`; undefined: all n) whose words are new to the table, as `rowOf` numbers them (undefined: themselves). */
   private fresh(cols: Float64Array[], n: number, rows: Int32Array | undefined, rowOf: Int32Array | undefined): Int32Array {
     this.table ??= new GroupTable(cols.length, Math.min(Math.max(n >> 2, 16), 1 << 16));
     let next = this.table.size;
-    const ids = new Int32Array(n);
+    if (this.seen.length < n) this.seen = new Int32Array(Math.max(n, 8192));
+    const ids = this.seen;
     this.table.insert(cols, n, ids, rows);
     const out = new Int32Array(this.table.size - next);
     const count = rows ? rows.length : n;

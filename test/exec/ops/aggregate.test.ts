@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HashAggregation, hashAggregate, type AggregateSpec } from '../../../src/exec/ops/aggregate.js';
-import { BIGINT, DOUBLE, VARCHAR, decimal } from '../../../src/types/datatype.js';
+import { BIGINT, DOUBLE, INTEGER, VARCHAR, decimal } from '../../../src/types/datatype.js';
 import { scalars, vectorOf, type Batch, type Scalar } from '../../../src/types/vector.js';
 import type { AggregateCall, Expr } from '../../../src/plan/logical/expr.js';
 import type { Schema } from '../../../src/types/schema.js';
@@ -111,4 +111,32 @@ test('a grouping set that computes no calls under a parent set holds only pairs:
   // The set (k) computes its calls; the pairs set's calls are NULL.
   assert.ok(out[3].filter((_, r) => gid[r] === 0).every((x) => x === null));
   assert.ok(out[3].filter((_, r) => gid[r] === 1).every((x) => typeof x === 'number' && x > 0));
+});
+
+test('key words reused batch after batch (DOUBLE and INTEGER keys with NULLs, a distinct BIGINT): batches of shrinking sizes equal one batch', () => {
+  const s: Schema = [{ name: 'd', type: DOUBLE, nullable: true }, { name: 'i', type: INTEGER, nullable: true }, { name: 'b', type: BIGINT, nullable: true }];
+  let seed = 11;
+  const r = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rs: Scalar[][] = Array.from({ length: 40_000 }, () => [
+    r() < 0.1 ? null : [0, -0, 1.5, NaN, 7][Math.floor(r() * 5)],
+    r() < 0.1 ? null : Math.floor(r() * 4),
+    r() < 0.1 ? null : r() < 0.2 ? 2n ** 62n + BigInt(Math.floor(r() * 3)) : Math.floor(r() * 50),
+  ]);
+  const mk = (part: Scalar[][]): Batch => ({ length: part.length, columns: s.map((f, k) => vectorOf(f.type, part.map((x) => x[k]))) });
+  const c = (index: number): Expr => ({ kind: 'column', index, name: s[index].name, type: s[index].type });
+  const calls: AggregateCall[] = [
+    { fn: 'count_star', args: [], distinct: false, type: BIGINT } as AggregateCall,
+    { fn: 'count', args: [c(2)], distinct: true, type: BIGINT } as AggregateCall,
+  ];
+  const sp = (): AggregateSpec => ({
+    groupBy: [c(0), c(1)].map(compileExpr),
+    aggregates: calls.map((call) => ({ call, args: call.args.map(compileExpr) })),
+    schema: [s[0], s[1], { name: 'n', type: BIGINT, nullable: false }, { name: 'u', type: BIGINT, nullable: false }],
+  });
+  const whole = table(hashAggregate(sp(), mk(rs)));
+  assert.equal(whole[0].length, 5 * 5, 'groups: d in {NULL, 0, 1.5, NaN, 7} (-0 is 0) x i in {NULL, 0..3}');
+  const h = new HashAggregation(sp());
+  // 20000, 10000, 5000, …: each batch overwrites part of the buffers the one before filled.
+  for (let at = 0, size = 20_000; at < rs.length; at += size, size = Math.max(1, size >> 1)) h.add(mk(rs.slice(at, at + size)));
+  assert.deepEqual(table(h.result()), whole);
 });
