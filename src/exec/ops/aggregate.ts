@@ -18,7 +18,7 @@ import type { AggregateCall, Expr } from '../../plan/logical/expr.js';
 import { compileShared, type Compiled } from '../expr/compile.js';
 import { constantVector, mergeNulls } from '../expr/values.js';
 import { makeFold, type Fold } from './aggregate-folds.js';
-import { DistinctRows, KeyIds, keyVector, keyWords, wordCount, WordScratch } from './group-keys.js';
+import { DistinctRows, KeyIds, keyVector, keyWords, rowBuffer, wordCount, WordScratch } from './group-keys.js';
 import { GroupTable } from './group-table.js';
 import { concatBatches, take } from './rows.js';
 
@@ -57,7 +57,7 @@ interface CallInput {
 }
 
 /** `bufs`: per call, a row buffer to reuse batch after batch (a streaming aggregation's; the rows die with the batch). */
-function callInputs(calls: CompiledAggregate[], b: Batch, bufs?: Int32Array[]): CallInput[] {
+function callInputs(calls: CompiledAggregate[], b: Batch, bufs?: Int32Array<ArrayBuffer>[]): CallInput[] {
   const n = b.length;
   // Calls often share a condition (count(*) filter (where t = 'view'), sum(x) filter (where t = 'view')):
   // compiled together, it is evaluated once, and its rows are listed once when no argument is NULL.
@@ -71,11 +71,7 @@ function callInputs(calls: CompiledAggregate[], b: Batch, bufs?: Int32Array[]): 
     const known = !argNulls && mask ? rowsOf.get(mask) : undefined;
     if (known) return { args, rows: known };
     // The filter's true rows without NULL arguments.
-    let keep: Int32Array;
-    if (bufs) {
-      if (!bufs[j] || bufs[j].length < n) bufs[j] = new Int32Array(Math.max(n, 8192));
-      keep = bufs[j];
-    } else keep = new Int32Array(n);
+    const keep = bufs ? (bufs[j] = rowBuffer(bufs[j], n)) : new Int32Array(n);
     let m = 0;
     const mv = mask?.values as Uint8Array | undefined;
     const mn = mask?.nulls;
@@ -147,18 +143,13 @@ class Grouping {
   }
 
   add(keys: Vector[], inputs: CallInput[], n: number): void {
-    if (this.ids.length < n) this.ids = new Int32Array(Math.max(n, 8192));
-    const ids = this.ids.subarray(0, n);
+    const ids = (this.ids = rowBuffer(this.ids, n)).subarray(0, n);
     if (this.set.length > 0) {
       const used = this.own.map((k) => keys[k]);
       this.scratch.reset();
       const words = keyWords(used, n, this.keyIds, this.scratch);
       const pids = this.parent?.ids;
-      if (pids) {
-        const w = this.scratch.take(n);
-        for (let i = 0; i < n; i++) w[i] = pids[i];
-        words.unshift(w);
-      }
+      if (pids) words.unshift(this.scratch.ints(pids, n));
       // Only the rows that can form a group (a pairs set skips rows without a value to pair).
       const only = this.pairsOnly ? someKey(used, n) : undefined;
       this.table ??= new GroupTable(words.length, Math.min(Math.max(n >> 2, 16), 1 << 16));
@@ -248,7 +239,7 @@ const holds = (set: number[], other: number[]) => other.length > 0 && other.leng
 /** The aggregate operator, fed batch by batch. */
 export class HashAggregation {
   private readonly sets: Grouping[];
-  private readonly rowBufs: Int32Array[] = [];
+  private readonly rowBufs: Int32Array<ArrayBuffer>[] = [];
 
   constructor(private readonly spec: AggregateSpec) {
     const sets = spec.groupingSets ?? [spec.groupBy.map((_, k) => k)];

@@ -74,6 +74,18 @@ export class WordScratch {
     this.next++;
     return b.length === n ? b : b.subarray(0, n);
   }
+
+  /** Group ids (or any int32s) of rows [0, n) as a word. */
+  ints(v: Int32Array, n: number): Float64Array {
+    const w = this.take(n);
+    for (let i = 0; i < n; i++) w[i] = v[i];
+    return w;
+  }
+}
+
+/** `b` when it holds n rows, else a new buffer for at least n (a per-batch buffer kept across batches). */
+export function rowBuffer(b: Int32Array<ArrayBuffer> | undefined, n: number): Int32Array<ArrayBuffer> {
+  return b && b.length >= n ? b : new Int32Array(Math.max(n, 8192));
 }
 
 type Alloc = (n: number) => Float64Array;
@@ -271,17 +283,14 @@ export class DistinctRows {
       for (let r = 0; r < m; r++) gids[r] = groupIds[rows[r]];
       return this.fresh([gids, ...keyWords(args.map((v) => take(v, rows)), m, this.ids, this.scratch)], m, undefined, rows);
     }
-    const gids = this.scratch.take(n);
-    for (let i = 0; i < n; i++) gids[i] = groupIds[i];
-    return this.fresh([gids, ...keyWords(args, n, this.ids, this.scratch)], n, rows, undefined);
+    return this.fresh([this.scratch.ints(groupIds, n), ...keyWords(args, n, this.ids, this.scratch)], n, rows, undefined);
   }
 
   /** The rows (of `rows`; undefined: all n) whose words are new to the table, as `rowOf` numbers them (undefined: themselves). */
   private fresh(cols: Float64Array[], n: number, rows: Int32Array | undefined, rowOf: Int32Array | undefined): Int32Array {
     this.table ??= new GroupTable(cols.length, Math.min(Math.max(n >> 2, 16), 1 << 16));
     let next = this.table.size;
-    if (this.seen.length < n) this.seen = new Int32Array(Math.max(n, 8192));
-    const ids = this.seen;
+    const ids = (this.seen = rowBuffer(this.seen, n));
     this.table.insert(cols, n, ids, rows);
     const out = new Int32Array(this.table.size - next);
     const count = rows ? rows.length : n;
